@@ -1,0 +1,6 @@
+/**
+ * The {@code np} command.
+ */
+module dev.netproto.daemon {
+    requires dev.netproto.api;
+}

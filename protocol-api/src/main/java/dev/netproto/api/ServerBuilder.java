@@ -1,0 +1,196 @@
+package dev.netproto.api;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Collects a server's options, validates them all at once, and starts the server.
+ *
+ * <p>Not thread-safe: configure it on one thread. Defaults: one event loop per available processor, a maximum
+ * frame payload of 16 MiB, security {@code none}, metrics {@code noop}, {@link TransportOptions#defaults()}.
+ */
+public final class ServerBuilder {
+    private final List<String> listen = new ArrayList<>();
+    private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private int eventLoops = Runtime.getRuntime().availableProcessors();
+    private int maxFrameLength = Limits.MAX_FRAME_LENGTH_CAP;
+    private String security = "none";
+    private String metrics = "noop";
+    private TransportOptions transport = TransportOptions.defaults();
+    private Executor blockingExecutor;
+    private ConnectionErrorListener errorListener;
+
+    ServerBuilder() {
+    }
+
+    /**
+     * Adds an address to listen on, such as {@code tcp://127.0.0.1:7700}; port 0 picks a free port.
+     *
+     * @param uri the endpoint URI
+     * @return this builder
+     */
+    public ServerBuilder listen(String uri) {
+        listen.add(Objects.requireNonNull(uri, "uri"));
+        return this;
+    }
+
+    /**
+     * Registers a handler that runs on the event loop and must not block.
+     *
+     * @param name    the route name
+     * @param handler the handler
+     * @return this builder
+     */
+    public ServerBuilder route(String name, Handler handler) {
+        return addRoute(name, handler, false);
+    }
+
+    /**
+     * Registers a handler that may block; it runs on the blocking executor.
+     *
+     * @param name    the route name
+     * @param handler the handler
+     * @return this builder
+     */
+    public ServerBuilder blockingRoute(String name, Handler handler) {
+        return addRoute(name, handler, true);
+    }
+
+    /**
+     * Sets how many event-loop threads serve connections.
+     *
+     * @param count at least 1
+     * @return this builder
+     */
+    public ServerBuilder eventLoops(int count) {
+        this.eventLoops = count;
+        return this;
+    }
+
+    /**
+     * Sets the largest frame payload this server accepts; larger frames are refused before they are read.
+     *
+     * @param bytes from {@value Limits#MIN_FRAME_LENGTH} to {@value Limits#MAX_FRAME_LENGTH_CAP}
+     * @return this builder
+     */
+    public ServerBuilder maxFrameLength(int bytes) {
+        this.maxFrameLength = bytes;
+        return this;
+    }
+
+    /**
+     * Chooses the security provider by name.
+     *
+     * @param name a provider name, such as {@code none}
+     * @return this builder
+     */
+    public ServerBuilder security(String name) {
+        this.security = Objects.requireNonNull(name, "security");
+        return this;
+    }
+
+    /**
+     * Chooses the metrics provider by name.
+     *
+     * @param name a provider name, such as {@code noop}
+     * @return this builder
+     */
+    public ServerBuilder metrics(String name) {
+        this.metrics = Objects.requireNonNull(name, "metrics");
+        return this;
+    }
+
+    /**
+     * Sets the socket options.
+     *
+     * @param options the options
+     * @return this builder
+     */
+    public ServerBuilder transport(TransportOptions options) {
+        this.transport = Objects.requireNonNull(options, "transport");
+        return this;
+    }
+
+    /**
+     * Sets the executor for blocking handlers; by default each message gets a virtual thread.
+     *
+     * @param executor the executor; the server does not shut it down
+     * @return this builder
+     */
+    public ServerBuilder blockingExecutor(Executor executor) {
+        this.blockingExecutor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    /**
+     * Sets a listener told about each connection that ends with an error.
+     *
+     * @param listener the listener; runs on the event loop
+     * @return this builder
+     */
+    public ServerBuilder onConnectionError(ConnectionErrorListener listener) {
+        this.errorListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Validates the options and returns the configuration.
+     *
+     * @return the configuration
+     * @throws ConfigurationException listing every problem found, each with its key
+     */
+    public ServerConfig build() {
+        List<String> all = new ArrayList<>(problems);
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (listen.isEmpty()) {
+            all.add("listen: at least one endpoint is required, such as tcp://127.0.0.1:7700");
+        }
+        for (String uri : listen) {
+            try {
+                endpoints.add(Endpoint.parse(uri));
+            } catch (ConfigurationException e) {
+                all.add("listen: " + e.problems().get(0));
+            }
+        }
+        if (eventLoops < 1 || eventLoops > 1024) {
+            all.add("event_loops: must be in 1..1024 (" + eventLoops + ")");
+        }
+        if (maxFrameLength < Limits.MIN_FRAME_LENGTH || maxFrameLength > Limits.MAX_FRAME_LENGTH_CAP) {
+            all.add("max_frame_length: must be in " + Limits.MIN_FRAME_LENGTH + ".." + Limits.MAX_FRAME_LENGTH_CAP
+                + " (" + maxFrameLength + ")");
+        }
+        if (!all.isEmpty()) {
+            throw new ConfigurationException(all);
+        }
+        return new ServerConfig(endpoints, routes, eventLoops, maxFrameLength, security, metrics, transport,
+            blockingExecutor, errorListener);
+    }
+
+    /**
+     * Validates the options, binds every endpoint and starts serving.
+     *
+     * @return the running server
+     * @throws ConfigurationException listing every problem, including unknown provider names
+     * @throws NetprotoException      if an endpoint cannot be bound
+     */
+    public Server start() {
+        return Engines.engine().startServer(build());
+    }
+
+    private ServerBuilder addRoute(String name, Handler handler, boolean blocking) {
+        try {
+            RouteConfig route = new RouteConfig(name, handler, blocking);
+            if (routes.putIfAbsent(name, route) != null) {
+                problems.add("route: '" + name + "' is registered twice");
+            }
+        } catch (ConfigurationException e) {
+            problems.addAll(e.problems());
+        }
+        return this;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.netproto.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * The validated, immutable configuration of a server. Build it with {@link Server#builder()}.
+ *
+ * @param listen           where to listen; at least one endpoint
+ * @param routes           the routes by name
+ * @param eventLoops       how many event-loop threads serve connections
+ * @param maxFrameLength   the largest frame payload this server accepts, in bytes
+ * @param security         the security provider's name, such as {@code none}
+ * @param metrics          the metrics provider's name, such as {@code noop}
+ * @param transport        socket options
+ * @param blockingExecutor runs blocking handlers; {@code null} for a virtual thread per message
+ * @param errorListener    told about connections that end with an error; {@code null} for none
+ */
+public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
+                           int maxFrameLength, String security, String metrics, TransportOptions transport,
+                           Executor blockingExecutor, ConnectionErrorListener errorListener) {
+
+    /**
+     * Copies the collections so that the configuration cannot change after it is built.
+     *
+     * @param listen           where to listen
+     * @param routes           the routes
+     * @param eventLoops       event-loop threads
+     * @param maxFrameLength   largest accepted payload
+     * @param security         security provider name
+     * @param metrics          metrics provider name
+     * @param transport        socket options
+     * @param blockingExecutor executor for blocking handlers, or {@code null}
+     * @param errorListener    error listener, or {@code null}
+     */
+    public ServerConfig {
+        listen = List.copyOf(listen);
+        routes = Map.copyOf(routes);
+    }
+}

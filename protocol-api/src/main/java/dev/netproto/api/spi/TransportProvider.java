@@ -1,0 +1,54 @@
+package dev.netproto.api.spi;
+
+import dev.netproto.api.Endpoint;
+import dev.netproto.api.TransportOptions;
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Opens the channels of one URI scheme ({@code tcp}, {@code tls}, {@code unix}). The core registers the channels
+ * with its event loops' selectors, so they are always non-blocking {@link java.nio.channels.SelectableChannel}s;
+ * the provider only creates, binds and configures them.
+ *
+ * <p>Implementations are stateless and thread-safe, with a public no-argument constructor.
+ */
+public interface TransportProvider {
+
+    /**
+     * Returns the URI scheme this provider serves.
+     *
+     * @return the scheme in lower case, such as {@code tcp}
+     */
+    String scheme();
+
+    /**
+     * Opens a listening channel bound to the endpoint.
+     *
+     * @param endpoint where to listen; port 0 lets the system choose
+     * @param options  socket options
+     * @return a bound, non-blocking server channel
+     * @throws IOException if binding fails; the message names the endpoint
+     */
+    ServerSocketChannel bind(Endpoint endpoint, TransportOptions options) throws IOException;
+
+    /**
+     * Opens a non-blocking channel and starts connecting it. The core finishes the connection when the channel
+     * becomes connectable.
+     *
+     * @param endpoint the server to connect to
+     * @param options  socket options
+     * @return a channel that is connected or has a connection pending
+     * @throws IOException if the address cannot be resolved or the connect cannot be started
+     */
+    SocketChannel connect(Endpoint endpoint, TransportOptions options) throws IOException;
+
+    /**
+     * Applies socket options to a channel accepted from a server channel this provider bound.
+     *
+     * @param channel the accepted channel, already non-blocking
+     * @param options socket options
+     * @throws IOException if an option cannot be set
+     */
+    void configureAccepted(SocketChannel channel, TransportOptions options) throws IOException;
+}
