@@ -43,6 +43,8 @@ public enum ErrorCode {
     OVERLOADED(103, false),
     /** The handler answered the request with an application-level failure. */
     APPLICATION_ERROR(104, false),
+    /** The request or response exceeds the receiver's maximum frame length; it was not sent. */
+    MESSAGE_TOO_LARGE(105, false),
     /** A code this version of netproto does not know; the numeric value is kept by the exception. */
     UNKNOWN(-1, false);
 

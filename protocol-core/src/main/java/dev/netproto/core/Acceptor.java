@@ -1,0 +1,113 @@
+package dev.netproto.core;
+
+import dev.netproto.api.Endpoint;
+import dev.netproto.api.OverloadedException;
+import dev.netproto.api.TransportOptions;
+import dev.netproto.api.spi.TransportProvider;
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts connections on one listening channel, on the group's first loop, and hands each to the next loop of the
+ * group. Loop thread only, except construction.
+ */
+final class Acceptor implements EventLoop.Selectable, AutoCloseable {
+    /** Accepts per readiness event, so that a connection storm does not starve the loop's own connections. */
+    static final int MAX_ACCEPTS_PER_EVENT = 64;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Acceptor.class);
+
+    private final ServerSocketChannel server;
+    private final Endpoint endpoint;
+    private final TransportProvider transport;
+    private final TransportOptions options;
+    private final EventLoopGroup group;
+    private final Settings settings;
+    private SelectionKey key;
+
+    Acceptor(ServerSocketChannel server, Endpoint endpoint, TransportProvider transport, TransportOptions options,
+             EventLoopGroup group, Settings settings) {
+        this.server = server;
+        this.endpoint = endpoint;
+        this.transport = transport;
+        this.options = options;
+        this.group = group;
+        this.settings = settings;
+    }
+
+    void register(EventLoop loop) throws IOException {
+        key = loop.register(server, SelectionKey.OP_ACCEPT, this);
+        loop.closeOnShutdown(this);
+    }
+
+    @Override
+    public void onSelected(SelectionKey k) throws IOException {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            SocketChannel channel = server.accept();
+            if (channel == null) {
+                return;
+            }
+            hand(channel);
+        }
+    }
+
+    private void hand(SocketChannel channel) {
+        String peer;
+        try {
+            channel.configureBlocking(false);
+            transport.configureAccepted(channel, options);
+            peer = String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            LOG.debug("{}: accepted connection failed before use: {}", endpoint, e.toString());
+            closeQuietly(channel);
+            return;
+        }
+        EventLoop loop = group.next();
+        Connection connection = new Connection(loop, channel, false, settings, peer);
+        try {
+            loop.execute(() -> start(connection, channel));
+        } catch (OverloadedException e) {
+            LOG.warn("{}: refused connection from {}: {}", endpoint, peer, e.getMessage());
+            closeQuietly(channel);
+        }
+    }
+
+    private static void start(Connection connection, SocketChannel channel) {
+        try {
+            connection.startAccepted();
+        } catch (IOException e) {
+            closeQuietly(channel);
+        }
+    }
+
+    @Override
+    public void onFailure(Throwable failure) {
+        // accept() failing (for example EMFILE, too many open files) must not kill the listener: log and go on.
+        LOG.warn("{}: accept failed: {}", endpoint, failure.toString());
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (key != null) {
+            key.cancel();
+        }
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "acceptor " + endpoint;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignore) {
+            // Nothing more to do for a channel that was never used.
+        }
+    }
+}

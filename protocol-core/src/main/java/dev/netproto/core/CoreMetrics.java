@@ -1,0 +1,49 @@
+package dev.netproto.core;
+
+import dev.netproto.api.ErrorCode;
+import dev.netproto.api.spi.Metric;
+import dev.netproto.api.spi.MetricsSource;
+
+/** Sums the counters of a group's event loops; safe to read from any thread. */
+final class CoreMetrics implements MetricsSource {
+    private final String scope;
+    private final EventLoop[] loops;
+
+    CoreMetrics(String scope, EventLoop[] loops) {
+        this.scope = scope;
+        this.loops = loops;
+    }
+
+    @Override
+    public String scope() {
+        return scope;
+    }
+
+    @Override
+    public long read(Metric metric) {
+        long sum = 0;
+        for (EventLoop loop : loops) {
+            sum += metric == Metric.TASKS_REJECTED ? loop.rejectedTasks() : loop.counters().read(metric.ordinal());
+        }
+        return sum;
+    }
+
+    @Override
+    public long errors(ErrorCode code) {
+        long sum = 0;
+        for (EventLoop loop : loops) {
+            sum += loop.counters().errors(code);
+        }
+        return sum;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(scope).append('{');
+        for (Metric m : Metric.values()) {
+            sb.append(m.name().toLowerCase(java.util.Locale.ROOT)).append('=').append(read(m)).append(' ');
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.append('}').toString();
+    }
+}

@@ -1,0 +1,447 @@
+package dev.netproto.core;
+
+import dev.netproto.api.OverloadedException;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread that owns one {@link Selector} and every connection registered with it.
+ *
+ * <p><b>Single writer.</b> Everything here except {@link #tasks}, {@link #wakeupNeeded}, {@link #rejected} and the
+ * shutdown flags is read and written only by the loop's thread. Other threads reach the loop only through
+ * {@link #execute(Runnable)}, which offers to a bounded JCTools MPSC queue; a full queue is counted and refused with
+ * {@link OverloadedException}, never ignored.
+ *
+ * <p><b>Wake-ups.</b> The loop sets {@link #wakeupNeeded} just before it may block in {@code select} and re-checks
+ * the queue after that store; a producer wakes the selector only if it wins the flag back (one syscall per idle
+ * period, not per task). Both sides use volatile accesses, so either the loop sees the task in its re-check or the
+ * producer sees the flag.
+ *
+ * <p><b>Each cycle:</b> select (consumer form, no selected-key set), run up to {@link #MAX_TASKS_PER_CYCLE} tasks,
+ * run expired timers, then flush every connection that queued output during the cycle, so frames produced together
+ * leave in one gathering write.
+ */
+final class EventLoop implements Executor {
+    /** Something registered with the selector. Called on the loop thread. */
+    interface Selectable {
+        /**
+         * Handles readiness.
+         *
+         * @param key the selected key
+         * @throws IOException on a channel failure; the loop then calls {@link #onFailure(Throwable)}
+         */
+        void onSelected(SelectionKey key) throws IOException;
+
+        /**
+         * Handles a failure thrown by {@link #onSelected(SelectionKey)}: close the channel and report.
+         *
+         * @param failure what was thrown
+         */
+        void onFailure(Throwable failure);
+    }
+
+    /** Capacity of the task queue; a full queue refuses work rather than buffering without bound. */
+    static final int TASK_QUEUE_CAPACITY = 64 * 1024;
+    /** Tasks run per cycle at most, so that I/O is not starved by a flood of tasks. */
+    static final int MAX_TASKS_PER_CYCLE = 4096;
+    /** The read buffer shared by the loop's connections; frames that fit are parsed in place. */
+    static final int READ_BUFFER_SIZE = 64 * 1024;
+    /** Back-off after an unexpected failure of the loop itself, so that a persistent fault does not spin. */
+    static final long LOOP_FAILURE_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    private static final VarHandle WAKEUP_NEEDED;
+
+    static {
+        try {
+            WAKEUP_NEEDED = MethodHandles.lookup().findVarHandle(EventLoop.class, "wakeupNeeded", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final Thread thread;
+    private final Selector selector;
+    private final MpscAtomicArrayQueue<Runnable> tasks = new MpscAtomicArrayQueue<>(TASK_QUEUE_CAPACITY);
+    private final AtomicLong rejected = new AtomicLong();
+    private final Consumer<SelectionKey> onKey = this::onKey;
+    private final LoopCounters counters = new LoopCounters();
+    private final BufferPool pool = new BufferPool(counters);
+    private final PooledBuffer readBuffer = new PooledBuffer(READ_BUFFER_SIZE, -1);
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final LongSupplier nanoClock;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final List<AutoCloseable> closeOnShutdown = new ArrayList<>();
+
+    private volatile boolean wakeupNeeded;
+    private volatile boolean shuttingDown;
+    private volatile boolean isTerminated;
+    private volatile long shutdownDeadlineNs;
+
+    private Connection[] dirty = new Connection[64];
+    private int dirtyCount;
+    private Connection[] connections = new Connection[64];
+    private int connectionCount;
+    private Throwable terminationFailure;
+
+    EventLoop(String name, boolean daemon, LongSupplier nanoClock) {
+        this.name = name;
+        this.nanoClock = nanoClock;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new dev.netproto.api.NetprotoException("cannot open a selector for " + name, e);
+        }
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(daemon);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    String name() {
+        return name;
+    }
+
+    LoopCounters counters() {
+        return counters;
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    PooledBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    long rejectedTasks() {
+        return rejected.get();
+    }
+
+    long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    boolean inEventLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    boolean isTerminated() {
+        return isTerminated;
+    }
+
+    /**
+     * Runs a task on the loop. May be called from any thread, including the loop's own.
+     *
+     * @param task the task
+     * @throws OverloadedException if the task queue is full or the loop has stopped
+     */
+    @Override
+    public void execute(Runnable task) {
+        if (isTerminated) {
+            throw new OverloadedException("event loop " + name + " has stopped");
+        }
+        if (!tasks.offer(task)) {
+            rejected.incrementAndGet();
+            throw new OverloadedException("event loop " + name + " task queue is full (" + TASK_QUEUE_CAPACITY
+                + " tasks)");
+        }
+        if (wakeupNeeded && WAKEUP_NEEDED.compareAndSet(this, true, false)) {
+            selector.wakeup();
+        }
+    }
+
+    /**
+     * Registers a channel with this loop's selector. Loop thread only.
+     *
+     * @param channel    a non-blocking channel
+     * @param ops        the initial interest set
+     * @param attachment handles the key's readiness
+     * @return the key
+     * @throws IOException if the channel is closed
+     */
+    SelectionKey register(SelectableChannel channel, int ops, Selectable attachment) throws IOException {
+        return channel.register(selector, ops, attachment);
+    }
+
+    /** Closes the resource when the loop shuts down, before its connections. Loop thread only. */
+    void closeOnShutdown(AutoCloseable resource) {
+        closeOnShutdown.add(resource);
+    }
+
+    void addConnection(Connection c) {
+        if (connectionCount == connections.length) {
+            connections = java.util.Arrays.copyOf(connections, connectionCount * 2);
+        }
+        c.loopIndex = connectionCount;
+        connections[connectionCount++] = c;
+    }
+
+    void removeConnection(Connection c) {
+        int i = c.loopIndex;
+        if (i < 0 || i >= connectionCount || connections[i] != c) {
+            return;
+        }
+        Connection last = connections[--connectionCount];
+        connections[i] = last;
+        last.loopIndex = i;
+        connections[connectionCount] = null;
+        c.loopIndex = -1;
+    }
+
+    int connectionCount() {
+        return connectionCount;
+    }
+
+    /** Queues a connection for the end-of-cycle flush. Loop thread only. */
+    void markDirty(Connection c) {
+        if (dirtyCount == dirty.length) {
+            dirty = java.util.Arrays.copyOf(dirty, dirtyCount * 2);
+        }
+        dirty[dirtyCount++] = c;
+    }
+
+    /**
+     * Runs a task after a delay. Loop thread only; for cold paths (timeouts, lingering close).
+     *
+     * @param delayNs the delay
+     * @param task    the task
+     * @return a handle to cancel it
+     */
+    Timer schedule(long delayNs, Runnable task) {
+        Timer t = new Timer(nanoTime() + delayNs, task);
+        timers.add(t);
+        return t;
+    }
+
+    /**
+     * Starts an orderly stop: closes what was registered for shutdown (listeners), asks every connection to close
+     * gracefully, and stops the thread when none is left or the grace period ends. May be called from any thread.
+     *
+     * @param graceNs how long connections get to close before they are closed abruptly
+     */
+    void shutdownGracefully(long graceNs) {
+        shutdownDeadlineNs = nanoTime() + graceNs;
+        shuttingDown = true;
+        try {
+            execute(this::beginShutdown);
+        } catch (OverloadedException e) {
+            // The flag alone stops the loop at its next cycle; wake it so that the cycle comes.
+            selector.wakeup();
+        }
+    }
+
+    /**
+     * Waits for the thread to end.
+     *
+     * @param timeoutNs how long to wait
+     * @return whether it ended
+     */
+    boolean awaitTermination(long timeoutNs) {
+        try {
+            return terminated.await(timeoutNs, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException ignore) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The failure that ended the loop's cleanup (such as a buffer leak), or null. */
+    Throwable terminationFailure() {
+        return terminationFailure;
+    }
+
+    private void beginShutdown() {
+        for (AutoCloseable c : closeOnShutdown) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("{}: closing {} failed", name, c, e);
+            }
+        }
+        closeOnShutdown.clear();
+        for (int i = connectionCount - 1; i >= 0; i--) {
+            if (i < connectionCount) {
+                connections[i].closeGracefully(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "shutting down");
+            }
+        }
+    }
+
+    private void run() {
+        try {
+            while (!(shuttingDown && (connectionCount == 0 || nanoTime() - shutdownDeadlineNs >= 0))) {
+                try {
+                    runCycle();
+                } catch (Throwable t) {
+                    LOG.error("{}: unexpected failure of the event loop; continuing after back-off", name, t);
+                    LockSupport.parkNanos(LOOP_FAILURE_BACKOFF_NS);
+                }
+            }
+        } finally {
+            terminate();
+        }
+    }
+
+    private void runCycle() throws IOException {
+        if (!tasks.isEmpty() || dirtyCount > 0) {
+            selector.selectNow(onKey);
+        } else {
+            long timeoutMs = selectTimeoutMs();
+            wakeupNeeded = true;
+            if (tasks.isEmpty()) {
+                selector.select(onKey, timeoutMs);
+            } else {
+                selector.selectNow(onKey);
+            }
+            wakeupNeeded = false;
+        }
+        runTasks();
+        runTimers();
+        flushDirty();
+    }
+
+    /** Milliseconds until the next timer (at least 1), or 0 to block until woken. */
+    private long selectTimeoutMs() {
+        long until;
+        if (shuttingDown) {
+            until = Math.min(TimeUnit.MILLISECONDS.toNanos(10), shutdownDeadlineNs - nanoTime());
+        } else {
+            Timer next = timers.peek();
+            if (next == null) {
+                return 0;
+            }
+            until = next.deadlineNs - nanoTime();
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(until + 999_999));
+    }
+
+    private void onKey(SelectionKey key) {
+        Selectable s = (Selectable) key.attachment();
+        try {
+            s.onSelected(key);
+        } catch (Throwable t) {
+            s.onFailure(t);
+            if (t instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    private void runTasks() {
+        for (int i = 0; i < MAX_TASKS_PER_CYCLE; i++) {
+            Runnable task = tasks.relaxedPoll();
+            if (task == null) {
+                return;
+            }
+            runTask(task);
+        }
+    }
+
+    private void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (Exception e) {
+            LOG.error("{}: task {} failed", name, task, e);
+        }
+    }
+
+    private void runTimers() {
+        Timer t;
+        while ((t = timers.peek()) != null && nanoTime() - t.deadlineNs >= 0) {
+            timers.poll();
+            if (!t.cancelled) {
+                runTask(t.task);
+            }
+        }
+    }
+
+    private void flushDirty() {
+        // A flush may mark other connections dirty (it never does today, but a handler's reply on another
+        // connection could), so walk by index against the live count.
+        for (int i = 0; i < dirtyCount; i++) {
+            Connection c = dirty[i];
+            dirty[i] = null;
+            c.flushFromLoop();
+        }
+        dirtyCount = 0;
+    }
+
+    private void terminate() {
+        isTerminated = true;
+        try {
+            for (AutoCloseable c : closeOnShutdown) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("{}: closing {} failed", name, c, e);
+                }
+            }
+            for (int i = connectionCount - 1; i >= 0; i--) {
+                connections[i].closeNow(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "event loop stopped", null);
+            }
+            // Tasks that raced with the stop still run, so that each fails its future instead of vanishing.
+            Runnable task;
+            while ((task = tasks.relaxedPoll()) != null) {
+                runTask(task);
+            }
+            flushDirty();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                LOG.warn("{}: closing the selector failed", name, e);
+            }
+            pool.close();
+        } catch (RuntimeException | Error e) {
+            terminationFailure = e;
+            LOG.error("{}: stopping failed", name, e);
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** A task due at a deadline; cancelled timers stay queued until due and are then skipped. */
+    static final class Timer implements Comparable<Timer> {
+        final long deadlineNs;
+        final Runnable task;
+        boolean cancelled;
+
+        Timer(long deadlineNs, Runnable task) {
+            this.deadlineNs = deadlineNs;
+            this.task = task;
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            return Long.compare(deadlineNs - o.deadlineNs, 0);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.netproto.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.util.Arrays;
+
+/**
+ * A connection's queue of encoded frames, as pooled segments that leave in one gathering write.
+ *
+ * <p>Small frames are packed into 64 KiB segments; a frame larger than that gets a segment of its own, so every
+ * frame is contiguous. Each segment's position is what the socket has taken and its limit is the end of what was
+ * queued, so the array can be handed to {@link GatheringByteChannel#write(ByteBuffer[], int, int)} as it is.
+ * Segments are released to the pool as soon as the socket has taken them, so an idle connection holds none.
+ *
+ * <p>Loop thread only.
+ */
+final class Outbound {
+    private final BufferPool pool;
+    private PooledBuffer[] segments = new PooledBuffer[4];
+    private ByteBuffer[] buffers = new ByteBuffer[4];
+    private int count;
+    private long queuedBytes;
+    private int reservedOffset;
+
+    Outbound(BufferPool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Reserves room for one frame at the end of the queue; the caller writes it with absolute puts at
+     * {@link #reservedOffset()} before anything else touches the queue.
+     *
+     * @param frameLength the frame's full length, header included
+     * @return the segment holding the reserved bytes
+     */
+    ByteBuffer reserve(int frameLength) {
+        queuedBytes += frameLength;
+        if (count > 0) {
+            ByteBuffer tail = buffers[count - 1];
+            int end = tail.limit();
+            if (tail.capacity() - end >= frameLength) {
+                tail.limit(end + frameLength);
+                reservedOffset = end;
+                return tail;
+            }
+        }
+        PooledBuffer segment = pool.acquire(Math.max(frameLength, BufferPool.SEGMENT_SIZE));
+        segment.buf.limit(frameLength);
+        if (count == segments.length) {
+            segments = Arrays.copyOf(segments, count * 2);
+            buffers = Arrays.copyOf(buffers, count * 2);
+        }
+        segments[count] = segment;
+        buffers[count] = segment.buf;
+        count++;
+        reservedOffset = 0;
+        return segment.buf;
+    }
+
+    /** Where the bytes reserved by the last {@link #reserve(int)} start. */
+    int reservedOffset() {
+        return reservedOffset;
+    }
+
+    boolean isEmpty() {
+        return count == 0;
+    }
+
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
+    /**
+     * Writes as much as the channel takes and releases the segments it took whole.
+     *
+     * @param channel the socket
+     * @return the bytes written
+     * @throws IOException if the write fails
+     */
+    long writeTo(GatheringByteChannel channel) throws IOException {
+        if (count == 0) {
+            return 0;
+        }
+        long written = count == 1 ? channel.write(buffers[0]) : channel.write(buffers, 0, count);
+        queuedBytes -= written;
+        int done = 0;
+        while (done < count && !buffers[done].hasRemaining()) {
+            pool.release(segments[done]);
+            done++;
+        }
+        if (done > 0) {
+            System.arraycopy(segments, done, segments, 0, count - done);
+            System.arraycopy(buffers, done, buffers, 0, count - done);
+            Arrays.fill(segments, count - done, count, null);
+            Arrays.fill(buffers, count - done, count, null);
+            count -= done;
+        }
+        return written;
+    }
+
+    /** Drops everything queued and returns the segments to the pool. */
+    void releaseAll() {
+        for (int i = 0; i < count; i++) {
+            pool.release(segments[i]);
+            segments[i] = null;
+            buffers[i] = null;
+        }
+        count = 0;
+        queuedBytes = 0;
+    }
+}

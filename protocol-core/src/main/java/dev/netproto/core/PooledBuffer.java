@@ -1,0 +1,38 @@
+package dev.netproto.core;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A direct buffer from a {@link BufferPool}, with a read-only view over the same memory made once, so that
+ * handing a region to a handler allocates nothing.
+ *
+ * <p>Owned by one event loop; whoever acquired it releases it to the same pool exactly once.
+ */
+final class PooledBuffer {
+    /** The buffer; its position and limit belong to the current owner. */
+    final ByteBuffer buf;
+    /** Read-only view of {@link #buf}; re-pointed at each region handed out. */
+    final ByteBuffer view;
+    /** Index of the size class, or -1 for a buffer that is not pooled. */
+    final int sizeClass;
+    /** Whether the buffer is out of the pool; guards against double release. */
+    boolean inUse;
+
+    PooledBuffer(int capacity, int sizeClass) {
+        this.buf = ByteBuffer.allocateDirect(capacity);
+        this.view = buf.asReadOnlyBuffer();
+        this.sizeClass = sizeClass;
+    }
+
+    /**
+     * Points the read-only view at a region and returns it.
+     *
+     * @param offset the region's first byte
+     * @param length the region's length
+     * @return the view, positioned at the region
+     */
+    ByteBuffer view(int offset, int length) {
+        view.limit(offset + length).position(offset);
+        return view;
+    }
+}

@@ -1,0 +1,25 @@
+/**
+ * The netproto engine: selector-based event loops, the framing codec of docs/PROTOCOL.md, connections and their
+ * HELLO negotiation, the route dispatcher, and the default providers ({@code none} security, {@code noop}
+ * metrics, {@code unpooled} pool).
+ *
+ * <p>It exports no package: applications use {@code dev.netproto.api}, which finds this engine through
+ * {@link dev.netproto.api.spi.EngineProvider}. Transports are found with {@link java.util.ServiceLoader}, by URI
+ * scheme.
+ */
+module dev.netproto.core {
+    requires dev.netproto.api;
+    requires org.jctools.core;
+    requires org.slf4j;
+
+    uses dev.netproto.api.spi.TransportProvider;
+    uses dev.netproto.api.spi.SecurityProvider;
+    uses dev.netproto.api.spi.CompressionProvider;
+    uses dev.netproto.api.spi.PoolProvider;
+    uses dev.netproto.api.spi.MetricsProvider;
+
+    provides dev.netproto.api.spi.EngineProvider with dev.netproto.core.CoreEngine;
+    provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider;
+    provides dev.netproto.api.spi.MetricsProvider with dev.netproto.core.NoopMetricsProvider;
+    provides dev.netproto.api.spi.PoolProvider with dev.netproto.core.UnpooledPoolProvider;
+}
