@@ -1,6 +1,16 @@
 /**
- * The {@code np} command.
+ * The {@code np} command: {@code np serve} runs a server from a TOML file, environment variables and flags;
+ * {@code np bench} measures round trips against a server; {@code np demo} does both in one process.
+ *
+ * <p>It requires only the API: the engine ({@code dev.netproto.core}) and the {@code tcp://} transport
+ * ({@code dev.netproto.transport.nio}) join the module graph through service binding, because
+ * {@code dev.netproto.api} {@code uses} the engine and the engine {@code uses} transports. It exports nothing.
  */
 module dev.netproto.daemon {
     requires dev.netproto.api;
+    requires org.slf4j;
+    requires HdrHistogram;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.toml;
 }

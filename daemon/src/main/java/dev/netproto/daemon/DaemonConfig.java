@@ -1,0 +1,487 @@
+package dev.netproto.daemon;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.netproto.api.ConfigurationException;
+import dev.netproto.api.Endpoint;
+import dev.netproto.api.Limits;
+import dev.netproto.api.Server;
+import dev.netproto.api.ServerBuilder;
+import dev.netproto.api.TransportOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The configuration of {@code np serve}, merged from three sources, each overriding the one before: a TOML file,
+ * environment variables named {@code NETPROTO_<SECTION>_<KEY>}, and command-line flags named {@code --<key>} (the
+ * key with dashes for underscores). Every problem in every source is collected and reported at once, each naming
+ * the key and the source, so that a user fixes them all in one pass.
+ *
+ * <p>The TOML file has two tables:
+ * <pre>
+ * [server]
+ * listen = ["tcp://127.0.0.1:7700"]   # env and flag values: comma-separated
+ * event_loops = 2
+ * max_frame_length = 16777216
+ * security = "none"
+ * metrics = "noop"
+ * [transport]
+ * tcp_no_delay = true
+ * backlog = 0
+ * send_buffer_size = 0
+ * receive_buffer_size = 0
+ * reuse_address = true
+ * </pre>
+ *
+ * <p>Provider names ({@code security}, {@code metrics}) and URI schemes are checked when the server starts, against
+ * the providers found; they are only checked for being present here.
+ *
+ * @param listen         where to listen, at least one URI
+ * @param eventLoops     how many event-loop threads serve connections
+ * @param maxFrameLength the largest frame payload the server accepts, in bytes
+ * @param security       the security provider's name
+ * @param metrics        the metrics provider's name
+ * @param transport      socket options
+ */
+record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
+                    TransportOptions transport) {
+
+    /** The prefix of every environment variable this configuration reads. */
+    static final String ENV_PREFIX = "NETPROTO_";
+    /** Where the server listens when no source says otherwise: loopback only. */
+    static final String DEFAULT_LISTEN = "tcp://127.0.0.1:7700";
+
+    private static final int MAX_EVENT_LOOPS = 1024;
+
+    /**
+     * Copies the list, so the configuration cannot change.
+     *
+     * @param listen         where to listen
+     * @param eventLoops     event-loop threads
+     * @param maxFrameLength largest accepted payload
+     * @param security       security provider name
+     * @param metrics        metrics provider name
+     * @param transport      socket options
+     */
+    DaemonConfig {
+        listen = List.copyOf(listen);
+    }
+
+    /**
+     * Returns the configuration used when no file, variable or flag says otherwise.
+     *
+     * @return the defaults: loopback port 7700, one event loop per processor, 16 MiB frames, no security
+     */
+    static DaemonConfig defaults() {
+        return fromValues(new EnumMap<>(Key.class));
+    }
+
+    /**
+     * Loads and validates the configuration.
+     *
+     * @param file  the TOML file, or {@code null} for none
+     * @param env   the environment; only variables starting with {@value #ENV_PREFIX} are read
+     * @param flags command-line values by flag name (such as {@code --event-loops}); flags that are not
+     *              configuration keys are ignored
+     * @return the configuration
+     * @throws ConfigurationException listing every problem, each with its key and source
+     */
+    static DaemonConfig load(Path file, Map<String, String> env, Map<String, List<String>> flags) {
+        Map<Key, Object> values = new EnumMap<>(Key.class);
+        List<String> problems = new ArrayList<>();
+        if (file != null) {
+            readFile(file, values, problems);
+        }
+        readEnv(env, values, problems);
+        readFlags(flags, values, problems);
+        Object listen = values.get(Key.SERVER_LISTEN);
+        if (listen instanceof List<?> list && list.isEmpty()) {
+            problems.add(Key.SERVER_LISTEN.path() + ": at least one endpoint is required, such as " + DEFAULT_LISTEN);
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
+        return fromValues(values);
+    }
+
+    /**
+     * Returns this configuration listening elsewhere.
+     *
+     * @param uris where to listen instead
+     * @return a copy with only {@code listen} changed
+     */
+    DaemonConfig withListen(List<String> uris) {
+        return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport);
+    }
+
+    /**
+     * Returns a server builder with these options and no routes.
+     *
+     * @return a new builder
+     */
+    ServerBuilder toBuilder() {
+        ServerBuilder builder = Server.builder();
+        for (String uri : listen) {
+            builder.listen(uri);
+        }
+        return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).security(security).metrics(metrics)
+            .transport(transport);
+    }
+
+    /**
+     * Returns the flag names that set configuration keys.
+     *
+     * @return such as {@code --listen} and {@code --event-loops}
+     */
+    static List<String> flagNames() {
+        return Arrays.stream(Key.values()).map(Key::flag).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static DaemonConfig fromValues(Map<Key, Object> values) {
+        return new DaemonConfig(
+            (List<String>) values.getOrDefault(Key.SERVER_LISTEN, List.of(DEFAULT_LISTEN)),
+            (Integer) values.getOrDefault(Key.SERVER_EVENT_LOOPS,
+                Math.min(Runtime.getRuntime().availableProcessors(), MAX_EVENT_LOOPS)),
+            (Integer) values.getOrDefault(Key.SERVER_MAX_FRAME_LENGTH, Limits.MAX_FRAME_LENGTH_CAP),
+            (String) values.getOrDefault(Key.SERVER_SECURITY, "none"),
+            (String) values.getOrDefault(Key.SERVER_METRICS, "noop"),
+            new TransportOptions(
+                (Boolean) values.getOrDefault(Key.TRANSPORT_TCP_NO_DELAY, Boolean.TRUE),
+                (Integer) values.getOrDefault(Key.TRANSPORT_BACKLOG, 0),
+                (Integer) values.getOrDefault(Key.TRANSPORT_SEND_BUFFER_SIZE, 0),
+                (Integer) values.getOrDefault(Key.TRANSPORT_RECEIVE_BUFFER_SIZE, 0),
+                (Boolean) values.getOrDefault(Key.TRANSPORT_REUSE_ADDRESS, Boolean.TRUE)));
+    }
+
+    private static void readFile(Path file, Map<Key, Object> values, List<String> problems) {
+        String source = "file " + file;
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            problems.add("--config: no such file (" + file + ")");
+            return;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            problems.add("--config: " + file + " is not valid TOML: " + firstLine(e.getOriginalMessage())
+                + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+            return;
+        } catch (IOException e) {
+            problems.add("--config: cannot read " + file + ": " + e);
+            return;
+        }
+        if (root == null || root.isMissingNode()) {
+            return;
+        }
+        for (Map.Entry<String, JsonNode> section : root.properties()) {
+            String name = section.getKey();
+            if (!Key.sections().contains(name)) {
+                problems.add(problem(name, "unknown section (known: " + String.join(", ", Key.sections()) + ")",
+                    source));
+                continue;
+            }
+            if (!section.getValue().isObject()) {
+                problems.add(problem(name, "expected a table, found " + describe(section.getValue()), source));
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> entry : section.getValue().properties()) {
+                Key key = Key.find(name, entry.getKey());
+                if (key == null) {
+                    problems.add(problem(name + "." + entry.getKey(), "unknown key (known: "
+                        + String.join(", ", Key.names(name)) + ")", source));
+                    continue;
+                }
+                Object value = fromToml(key, entry.getValue(), source, problems);
+                if (value != null) {
+                    values.put(key, value);
+                }
+            }
+        }
+    }
+
+    private static void readEnv(Map<String, String> env, Map<Key, Object> values, List<String> problems) {
+        // Sorted, so that problems come out in the same order on every run.
+        for (Map.Entry<String, String> entry : new TreeMap<>(env).entrySet()) {
+            String name = entry.getKey();
+            if (!name.startsWith(ENV_PREFIX)) {
+                continue;
+            }
+            String source = "env " + name;
+            Key key = Arrays.stream(Key.values()).filter(k -> k.envName().equals(name)).findFirst().orElse(null);
+            if (key == null) {
+                problems.add(problem(name, "unknown variable (known: " + Arrays.stream(Key.values())
+                    .map(Key::envName).collect(Collectors.joining(", ")) + ")", source));
+                continue;
+            }
+            Object value = fromText(key, List.of(entry.getValue()), source, problems);
+            if (value != null) {
+                values.put(key, value);
+            }
+        }
+    }
+
+    private static void readFlags(Map<String, List<String>> flags, Map<Key, Object> values, List<String> problems) {
+        for (Key key : Key.values()) {
+            List<String> given = flags.get(key.flag());
+            if (given == null || given.isEmpty()) {
+                continue;
+            }
+            Object value = fromText(key, given, "flag " + key.flag(), problems);
+            if (value != null) {
+                values.put(key, value);
+            }
+        }
+    }
+
+    /** Converts a TOML value, or adds a problem and returns {@code null}. */
+    private static Object fromToml(Key key, JsonNode node, String source, List<String> problems) {
+        switch (key.type) {
+            case URI_LIST -> {
+                List<String> uris = new ArrayList<>();
+                if (node.isTextual()) {
+                    uris.add(node.textValue());
+                } else if (node.isArray()) {
+                    for (int i = 0; i < node.size(); i++) {
+                        JsonNode element = node.get(i);
+                        if (!element.isTextual()) {
+                            problems.add(problem(key.path() + "[" + i + "]",
+                                "expected a URI string, found " + describe(element), source));
+                            return null;
+                        }
+                        uris.add(element.textValue());
+                    }
+                } else {
+                    problems.add(problem(key.path(), "expected an array of URI strings, found " + describe(node),
+                        source));
+                    return null;
+                }
+                return checkUris(key, uris, source, problems);
+            }
+            case INT -> {
+                if (!node.isIntegralNumber()) {
+                    problems.add(problem(key.path(), "expected an integer, found " + describe(node), source));
+                    return null;
+                }
+                if (!node.canConvertToLong()) {
+                    problems.add(problem(key.path(), key.rangeText() + " (" + node.asText() + ")", source));
+                    return null;
+                }
+                return checkRange(key, node.longValue(), node.asText(), source, problems);
+            }
+            case BOOLEAN -> {
+                if (!node.isBoolean()) {
+                    problems.add(problem(key.path(), "expected true or false, found " + describe(node), source));
+                    return null;
+                }
+                return node.booleanValue();
+            }
+            case NAME -> {
+                if (!node.isTextual()) {
+                    problems.add(problem(key.path(), "expected a string, found " + describe(node), source));
+                    return null;
+                }
+                return checkName(key, node.textValue(), source, problems);
+            }
+            default -> throw new IllegalStateException("unhandled type " + key.type);
+        }
+    }
+
+    /** Converts an environment or flag value, or adds a problem and returns {@code null}. */
+    private static Object fromText(Key key, List<String> given, String source, List<String> problems) {
+        if (key.type == Type.URI_LIST) {
+            List<String> uris = new ArrayList<>();
+            for (String text : given) {
+                for (String part : text.split(",", -1)) {
+                    uris.add(part.strip());
+                }
+            }
+            return checkUris(key, uris, source, problems);
+        }
+        String text = given.get(given.size() - 1).strip();
+        switch (key.type) {
+            case INT -> {
+                long value;
+                try {
+                    value = Long.parseLong(text.replace("_", ""));
+                } catch (NumberFormatException e) {
+                    problems.add(problem(key.path(), "expected an integer (" + quote(text) + ")", source));
+                    return null;
+                }
+                return checkRange(key, value, text, source, problems);
+            }
+            case BOOLEAN -> {
+                if (text.equalsIgnoreCase("true")) {
+                    return Boolean.TRUE;
+                }
+                if (text.equalsIgnoreCase("false")) {
+                    return Boolean.FALSE;
+                }
+                problems.add(problem(key.path(), "expected true or false (" + quote(text) + ")", source));
+                return null;
+            }
+            case NAME -> {
+                return checkName(key, text, source, problems);
+            }
+            default -> throw new IllegalStateException("unhandled type " + key.type);
+        }
+    }
+
+    private static List<String> checkUris(Key key, List<String> uris, String source, List<String> problems) {
+        boolean ok = true;
+        for (int i = 0; i < uris.size(); i++) {
+            String uri = uris.get(i);
+            String where = key.path() + "[" + i + "]";
+            if (uri.isEmpty()) {
+                problems.add(problem(where, "empty URI", source));
+                ok = false;
+                continue;
+            }
+            try {
+                Endpoint.parse(uri);
+            } catch (ConfigurationException e) {
+                for (String p : e.problems()) {
+                    problems.add(problem(where, p.startsWith("uri: ") ? p.substring(5) : p, source));
+                }
+                ok = false;
+            } catch (IllegalArgumentException e) {
+                problems.add(problem(where, e.getMessage() + " (" + uri + ")", source));
+                ok = false;
+            }
+        }
+        return ok ? List.copyOf(uris) : null;
+    }
+
+    private static Integer checkRange(Key key, long value, String text, String source, List<String> problems) {
+        if (value < key.min || value > key.max) {
+            problems.add(problem(key.path(), key.rangeText() + " (" + text + ")", source));
+            return null;
+        }
+        return (int) value;
+    }
+
+    private static String checkName(Key key, String text, String source, List<String> problems) {
+        String name = text.strip();
+        if (name.isEmpty()) {
+            problems.add(problem(key.path(), "must not be empty", source));
+            return null;
+        }
+        return name;
+    }
+
+    private static String problem(String key, String what, String source) {
+        return key + ": " + what + " [" + source + "]";
+    }
+
+    private static String describe(JsonNode node) {
+        String type = node.getNodeType().name().toLowerCase(Locale.ROOT);
+        if (node.isValueNode()) {
+            return type + " (" + node.asText() + ")";
+        }
+        return type;
+    }
+
+    private static String quote(String text) {
+        return "\"" + text + "\"";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    /** The kinds of value a key holds. */
+    private enum Type {
+        URI_LIST, INT, BOOLEAN, NAME
+    }
+
+    /** Every configuration key, with its type and range. */
+    enum Key {
+        /** {@code server.listen}. */
+        SERVER_LISTEN("server", "listen", Type.URI_LIST, 0, 0),
+        /** {@code server.event_loops}. */
+        SERVER_EVENT_LOOPS("server", "event_loops", Type.INT, 1, MAX_EVENT_LOOPS),
+        /** {@code server.max_frame_length}. */
+        SERVER_MAX_FRAME_LENGTH("server", "max_frame_length", Type.INT, Limits.MIN_FRAME_LENGTH,
+            Limits.MAX_FRAME_LENGTH_CAP),
+        /** {@code server.security}. */
+        SERVER_SECURITY("server", "security", Type.NAME, 0, 0),
+        /** {@code server.metrics}. */
+        SERVER_METRICS("server", "metrics", Type.NAME, 0, 0),
+        /** {@code transport.tcp_no_delay}. */
+        TRANSPORT_TCP_NO_DELAY("transport", "tcp_no_delay", Type.BOOLEAN, 0, 0),
+        /** {@code transport.backlog}. */
+        TRANSPORT_BACKLOG("transport", "backlog", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code transport.send_buffer_size}. */
+        TRANSPORT_SEND_BUFFER_SIZE("transport", "send_buffer_size", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code transport.receive_buffer_size}. */
+        TRANSPORT_RECEIVE_BUFFER_SIZE("transport", "receive_buffer_size", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code transport.reuse_address}. */
+        TRANSPORT_REUSE_ADDRESS("transport", "reuse_address", Type.BOOLEAN, 0, 0);
+
+        private final String section;
+        private final String name;
+        private final Type type;
+        private final long min;
+        private final long max;
+
+        Key(String section, String name, Type type, long min, long max) {
+            this.section = section;
+            this.name = name;
+            this.type = type;
+            this.min = min;
+            this.max = max;
+        }
+
+        /** Returns the dotted name used in messages, such as {@code server.event_loops}. */
+        String path() {
+            return section + "." + name;
+        }
+
+        /** Returns the environment variable, such as {@code NETPROTO_SERVER_EVENT_LOOPS}. */
+        String envName() {
+            return ENV_PREFIX + (section + "_" + name).toUpperCase(Locale.ROOT);
+        }
+
+        /** Returns the command-line flag, such as {@code --event-loops}. */
+        String flag() {
+            return "--" + name.replace('_', '-');
+        }
+
+        String rangeText() {
+            return max == Integer.MAX_VALUE ? "must be >= " + min : "must be in " + min + ".." + max;
+        }
+
+        static List<String> sections() {
+            return Arrays.stream(values()).map(k -> k.section).distinct().toList();
+        }
+
+        static List<String> names(String section) {
+            return Arrays.stream(values()).filter(k -> k.section.equals(section)).map(k -> k.name).toList();
+        }
+
+        static Key find(String section, String name) {
+            for (Key key : values()) {
+                if (key.section.equals(section) && key.name.equals(name)) {
+                    return key;
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.netproto.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netproto.api.ConfigurationException;
+import dev.netproto.api.Limits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DaemonConfigTest {
+    private static final String FULL = """
+        [server]
+        listen = ["tcp://127.0.0.1:7801", "tcp://[::1]:7801"]
+        event_loops = 2
+        max_frame_length = 65536
+        security = "none"
+        metrics = "noop"
+        [transport]
+        tcp_no_delay = false
+        backlog = 128
+        send_buffer_size = 262144
+        receive_buffer_size = 131072
+        reuse_address = false
+        """;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String toml) throws IOException {
+        Path file = dir.resolve("netproto.toml");
+        Files.writeString(file, toml);
+        return file;
+    }
+
+    private static ConfigurationException fails(Path file, Map<String, String> env,
+                                                Map<String, List<String>> flags) {
+        return assertThrows(ConfigurationException.class, () -> DaemonConfig.load(file, env, flags));
+    }
+
+    private static void assertProblem(ConfigurationException e, String... fragments) {
+        for (String problem : e.problems()) {
+            boolean all = true;
+            for (String fragment : fragments) {
+                all &= problem.contains(fragment);
+            }
+            if (all) {
+                return;
+            }
+        }
+        throw new AssertionError("no problem contains all of " + List.of(fragments) + " in " + e.problems());
+    }
+
+    @Test
+    void shouldUseLoopbackDefaultsWhenNoSourceIsGiven() {
+        DaemonConfig config = DaemonConfig.load(null, Map.of("PATH", "/usr/bin"), Map.of());
+        assertEquals(List.of("tcp://127.0.0.1:7700"), config.listen());
+        assertEquals(Limits.MAX_FRAME_LENGTH_CAP, config.maxFrameLength());
+        assertEquals("none", config.security());
+        assertEquals("noop", config.metrics());
+        assertTrue(config.eventLoops() >= 1);
+        assertTrue(config.transport().tcpNoDelay());
+        assertEquals(DaemonConfig.defaults(), config);
+    }
+
+    @Test
+    void shouldReadEveryKeyWhenTheFileIsValid() throws IOException {
+        DaemonConfig config = DaemonConfig.load(write(FULL), Map.of(), Map.of());
+        assertEquals(List.of("tcp://127.0.0.1:7801", "tcp://[::1]:7801"), config.listen());
+        assertEquals(2, config.eventLoops());
+        assertEquals(65536, config.maxFrameLength());
+        assertFalse(config.transport().tcpNoDelay());
+        assertEquals(128, config.transport().backlog());
+        assertEquals(262144, config.transport().sendBufferSize());
+        assertEquals(131072, config.transport().receiveBufferSize());
+        assertFalse(config.transport().reuseAddress());
+    }
+
+    @Test
+    void shouldLetEnvOverrideFileAndFlagsOverrideEnvWhenAllAreGiven() throws IOException {
+        Map<String, String> env = Map.of(
+            "NETPROTO_SERVER_LISTEN", "tcp://127.0.0.1:7802, tcp://[::1]:7802",
+            "NETPROTO_SERVER_EVENT_LOOPS", "4",
+            "NETPROTO_TRANSPORT_TCP_NO_DELAY", "TRUE",
+            "NETPROTO_TRANSPORT_BACKLOG", "64");
+        Map<String, List<String>> flags = Map.of(
+            "--event-loops", List.of("3"),
+            "--unrelated", List.of("ignored"));
+        DaemonConfig config = DaemonConfig.load(write(FULL), env, flags);
+        assertEquals(List.of("tcp://127.0.0.1:7802", "tcp://[::1]:7802"), config.listen());
+        assertEquals(3, config.eventLoops());
+        assertTrue(config.transport().tcpNoDelay());
+        assertEquals(64, config.transport().backlog());
+        assertEquals(65536, config.maxFrameLength());
+
+        DaemonConfig listened = DaemonConfig.load(write(FULL), env,
+            Map.of("--listen", List.of("tcp://127.0.0.1:0", "tcp://127.0.0.2:0,tcp://127.0.0.3:0")));
+        assertEquals(List.of("tcp://127.0.0.1:0", "tcp://127.0.0.2:0", "tcp://127.0.0.3:0"), listened.listen());
+    }
+
+    @Test
+    void shouldReportEveryProblemWithKeyAndSourceWhenSeveralSourcesAreWrong() throws IOException {
+        Path file = write("""
+            [server]
+            listen = ["tcp://127.0.0.1:7801", "nonsense", 5]
+            event_loops = "two"
+            max_frame_length = 100
+            evnt_loops = 2
+            security = ""
+            [transport]
+            tcp_no_delay = "yes"
+            backlog = -1
+            [client]
+            x = 1
+            """);
+        Map<String, String> env = Map.of(
+            "NETPROTO_SERVER_MAX_FRAME_LENGTH", "99999999999",
+            "NETPROTO_TRANSPORT_SEND_BUFFER_SIZE", "lots",
+            "NETPROTO_SERVR_LISTEN", "tcp://127.0.0.1:1");
+        Map<String, List<String>> flags = Map.of("--event-loops", List.of("0"), "--listen", List.of("tcp://h"));
+        ConfigurationException e = fails(file, env, flags);
+        String source = "[file " + file + "]";
+        assertProblem(e, "server.listen[2]", "expected a URI string", source);
+        assertProblem(e, "server.event_loops", "expected an integer", "two", source);
+        assertProblem(e, "server.max_frame_length", "1024..16777216", "(100)", source);
+        assertProblem(e, "server.evnt_loops", "unknown key", "event_loops", source);
+        assertProblem(e, "server.security", "must not be empty", source);
+        assertProblem(e, "transport.tcp_no_delay", "expected true or false", source);
+        assertProblem(e, "transport.backlog", ">= 0", "(-1)", source);
+        assertProblem(e, "client", "unknown section", source);
+        assertProblem(e, "server.max_frame_length", "99999999999", "[env NETPROTO_SERVER_MAX_FRAME_LENGTH]");
+        assertProblem(e, "transport.send_buffer_size", "expected an integer", "lots",
+            "[env NETPROTO_TRANSPORT_SEND_BUFFER_SIZE]");
+        assertProblem(e, "NETPROTO_SERVR_LISTEN", "unknown variable", "NETPROTO_SERVER_LISTEN");
+        assertProblem(e, "server.event_loops", "1..1024", "(0)", "[flag --event-loops]");
+        assertProblem(e, "server.listen[0]", "missing port", "[flag --listen]");
+        assertEquals(13, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
+    @Test
+    void shouldNameTheUriWhenAListenEntryIsInvalid() throws IOException {
+        ConfigurationException e = fails(write("""
+            [server]
+            listen = ["tcp://127.0.0.1:99999", "tcp://127.0.0.1:7700/path", ""]
+            """), Map.of(), Map.of());
+        assertProblem(e, "server.listen[0]", "99999");
+        assertProblem(e, "server.listen[1]", "unexpected path");
+        assertProblem(e, "server.listen[2]", "empty URI");
+    }
+
+    @Test
+    void shouldRequireAnEndpointWhenListenIsEmpty() throws IOException {
+        ConfigurationException e = fails(write("[server]\nlisten = []\n"), Map.of(), Map.of());
+        assertProblem(e, "server.listen", "at least one endpoint");
+    }
+
+    @Test
+    void shouldReportTheFileWhenItIsMissingOrNotToml() throws IOException {
+        Path missing = dir.resolve("absent.toml");
+        assertProblem(fails(missing, Map.of(), Map.of()), "--config", "no such file", missing.toString());
+
+        Path broken = write("[server\nlisten = ");
+        assertProblem(fails(broken, Map.of(), Map.of()), "--config", "not valid TOML", "line 1", broken.toString());
+
+        assertProblem(fails(dir, Map.of(), Map.of()), "--config", "cannot read", dir.toString());
+    }
+
+    @Test
+    void shouldReportBothTheFileAndTheEnvProblemWhenTheFileIsUnreadable() {
+        Path missing = dir.resolve("absent.toml");
+        ConfigurationException e = fails(missing, Map.of("NETPROTO_SERVER_EVENT_LOOPS", "-3"), Map.of());
+        assertEquals(2, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
+    @Test
+    void shouldRejectATableWhereAValueIsExpectedWhenTheFileNestsTooDeep() throws IOException {
+        ConfigurationException e = fails(write("""
+            server = "tcp://127.0.0.1:7700"
+            [transport.backlog]
+            value = 3
+            """), Map.of(), Map.of());
+        assertProblem(e, "server", "expected a table");
+        assertProblem(e, "transport.backlog", "expected an integer", "object");
+    }
+
+    @Test
+    void shouldAcceptASingleStringWhenListenIsNotAnArray() throws IOException {
+        DaemonConfig config = DaemonConfig.load(write("[server]\nlisten = \"tcp://127.0.0.1:7803\"\n"), Map.of(),
+            Map.of());
+        assertEquals(List.of("tcp://127.0.0.1:7803"), config.listen());
+    }
+
+    @Test
+    void shouldNameEveryKeyAsFlagAndVariableWhenListed() {
+        assertTrue(DaemonConfig.flagNames().containsAll(List.of("--listen", "--event-loops", "--max-frame-length",
+            "--security", "--metrics", "--tcp-no-delay", "--backlog", "--send-buffer-size", "--receive-buffer-size",
+            "--reuse-address")));
+        assertEquals("NETPROTO_SERVER_EVENT_LOOPS", DaemonConfig.Key.SERVER_EVENT_LOOPS.envName());
+    }
+}

@@ -1,0 +1,128 @@
+package dev.netproto.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class MainTest {
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+    private int run(Map<String, String> env, String... args) {
+        try (PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+             PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8)) {
+            return Main.run(List.of(args), out, err, env, new AtomicBoolean());
+        }
+    }
+
+    private int run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    private String out() {
+        return outBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldPrintUsageWhenNoCommandOrHelpIsGiven() {
+        for (String[] args : new String[][] {{}, {"help"}, {"--help"}, {"bench", "--help"}}) {
+            outBytes.reset();
+            assertEquals(0, run(args));
+            assertTrue(out().startsWith("usage: np"), out());
+        }
+    }
+
+    @Test
+    void shouldPrintUsageAndExitTwoWhenTheCommandIsUnknown() {
+        assertEquals(2, run("srve"));
+        assertTrue(err().contains("unknown command 'srve'"), err());
+        assertTrue(err().contains("usage: np"), err());
+    }
+
+    @Test
+    void shouldPrintTheVersionWhenAsked() {
+        assertEquals(0, run("--version"));
+        assertTrue(out().startsWith("np "), out());
+        assertFalse(out().contains("${"), out());
+    }
+
+    @Test
+    void shouldExitTwoNamingTheIssueWhenKeygenOrCertgenIsRun() {
+        assertEquals(2, run("keygen"));
+        assertEquals(2, run("certgen"));
+        assertTrue(err().contains("np keygen: not available yet (issue #4)"), err());
+        assertTrue(err().contains("np certgen: not available yet (issue #5)"), err());
+    }
+
+    @Test
+    void shouldReportEveryBadBenchFlagWhenSeveralAreWrong() {
+        assertEquals(2, run("bench", "--connections", "0", "--depth=abc", "--size", "-1", "--seconds", "0",
+            "--warmup", "-2", "--target", "tcp://h", "--route", ""));
+        String err = err();
+        assertTrue(err.contains("np bench: 7 problems:"), err);
+        assertTrue(err.contains("--target: missing port (tcp://h)"), err);
+        assertTrue(err.contains("--route: name must not be empty"), err);
+        for (String flag : List.of("--connections", "--depth", "--size", "--seconds", "--warmup", "--target",
+            "--route")) {
+            assertTrue(err.contains("  " + flag + ": "), flag + " missing in " + err);
+        }
+    }
+
+    @Test
+    void shouldRejectUnknownRepeatedAndIncompleteFlagsWhenParsing() {
+        assertEquals(2, run("bench", "--conections", "2", "--depth", "1", "--depth", "2", "stray", "--size"));
+        String err = err();
+        assertTrue(err.contains("--conections: unknown flag"), err);
+        assertTrue(err.contains("--depth: given more than once (1, then 2)"), err);
+        assertTrue(err.contains("stray: unexpected argument"), err);
+        assertTrue(err.contains("--size: missing value"), err);
+    }
+
+    @Test
+    void shouldRejectFlagsWhenDemoTakesNone() {
+        assertEquals(2, run("demo", "--seconds", "1"));
+        assertTrue(err().contains("--seconds: unknown flag"), err());
+    }
+
+    @Test
+    void shouldExitTwoNamingTheVariableWhenServeConfigurationIsInvalid() {
+        assertEquals(2, run(Map.of("NETPROTO_SERVER_EVENT_LOOPS", "many"), "serve", "--backlog", "-5"));
+        String err = err();
+        assertTrue(err.contains("np serve: 2 problems:"), err);
+        assertTrue(err.contains("[env NETPROTO_SERVER_EVENT_LOOPS]"), err);
+        assertTrue(err.contains("transport.backlog: must be >= 0 (-5) [flag --backlog]"), err);
+    }
+
+    @Test
+    void shouldUseDefaultsWhenBenchFlagsAreAbsent() {
+        BenchSpec spec = BenchSpec.fromFlags(Flags.parse(List.of(), BenchSpec.FLAGS, Set.of()));
+        assertEquals(new BenchSpec("tcp://127.0.0.1:7700", "echo", 1, 1, 64, Duration.ofSeconds(2),
+            Duration.ofSeconds(10)), spec);
+    }
+
+    @Test
+    void shouldAcceptFractionalSecondsWhenGiven() {
+        BenchSpec spec = BenchSpec.fromFlags(Flags.parse(List.of("--seconds=0.5", "--warmup", "0", "--connections",
+            "3"), BenchSpec.FLAGS, Set.of()));
+        assertEquals(Duration.ofMillis(500), spec.measured());
+        assertEquals(Duration.ZERO, spec.warmup());
+        assertEquals(3, spec.connections());
+    }
+}
