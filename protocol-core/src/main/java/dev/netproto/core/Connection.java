@@ -619,7 +619,9 @@ final class Connection implements EventLoop.Selectable {
         if (client && hello.versions().length != 1) {
             return "server answered HELLO with " + hello.versions().length + " versions instead of one";
         }
-        if (!hello.security().contains(settings.security())) {
+        boolean securityOk = client ? hello.security().equals(List.of(settings.security()))
+            : hello.security().contains(settings.security());
+        if (!securityOk) {
             return "no common security: peer " + (client ? "chose " : "offers ") + hello.security()
                 + ", this side requires '" + settings.security() + "'";
         }
