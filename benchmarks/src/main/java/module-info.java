@@ -1,0 +1,9 @@
+/**
+ * JMH benchmarks of netproto. Built as a shaded jar whose main class is JMH's; see docs/PERFORMANCE.md.
+ */
+module dev.netproto.benchmarks {
+    requires dev.netproto.api;
+    requires jmh.core;
+
+    exports dev.netproto.benchmarks;
+}
