@@ -272,6 +272,15 @@ final class EventLoop implements Executor {
     }
 
     private void beginShutdown() {
+        closeRegistered();
+        for (int i = connectionCount - 1; i >= 0; i--) {
+            if (i < connectionCount) {
+                connections[i].closeGracefully(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "shutting down");
+            }
+        }
+    }
+
+    private void closeRegistered() {
         for (AutoCloseable c : closeOnShutdown) {
             try {
                 c.close();
@@ -280,11 +289,6 @@ final class EventLoop implements Executor {
             }
         }
         closeOnShutdown.clear();
-        for (int i = connectionCount - 1; i >= 0; i--) {
-            if (i < connectionCount) {
-                connections[i].closeGracefully(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "shutting down");
-            }
-        }
     }
 
     private void run() {
@@ -389,13 +393,7 @@ final class EventLoop implements Executor {
     private void terminate() {
         isTerminated = true;
         try {
-            for (AutoCloseable c : closeOnShutdown) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.warn("{}: closing {} failed", name, c, e);
-                }
-            }
+            closeRegistered();
             for (int i = connectionCount - 1; i >= 0; i--) {
                 connections[i].closeNow(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "event loop stopped", null);
             }
