@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.netproto.api.ConfigurationException;
+import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.Limits;
 import dev.netproto.api.Server;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -37,6 +39,17 @@ import java.util.stream.Collectors;
  * max_frame_length = 16777216
  * security = "none"
  * metrics = "noop"
+ * max_connections = 10000
+ * shutdown_grace_ms = 10000         # how long in-flight requests get on SIGTERM/SIGINT
+ * [connection]                      # every timeout in milliseconds; 0 turns it off
+ * handshake_timeout_ms = 10000
+ * idle_timeout_ms = 300000
+ * write_timeout_ms = 30000
+ * heartbeat_interval_ms = 30000
+ * missed_heartbeats = 3
+ * write_buffer_low_watermark = 262144
+ * write_buffer_high_watermark = 1048576
+ * max_in_flight_requests = 10000
  * [transport]
  * tcp_no_delay = true
  * backlog = 0
@@ -54,9 +67,13 @@ import java.util.stream.Collectors;
  * @param security       the security provider's name
  * @param metrics        the metrics provider's name
  * @param transport      socket options
+ * @param maxConnections connections served at once
+ * @param connection     limits and timeouts of every connection
+ * @param shutdownGrace  how long in-flight requests get to finish when the server is stopped
  */
 record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
-                    TransportOptions transport) {
+                    TransportOptions transport, int maxConnections, ConnectionOptions connection,
+                    Duration shutdownGrace) {
 
     /** The prefix of every environment variable this configuration reads. */
     static final String ENV_PREFIX = "NETPROTO_";
@@ -74,6 +91,9 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      * @param security       security provider name
      * @param metrics        metrics provider name
      * @param transport      socket options
+     * @param maxConnections connection limit
+     * @param connection     connection limits and timeouts
+     * @param shutdownGrace  grace period on stop
      */
     DaemonConfig {
         listen = List.copyOf(listen);
@@ -110,10 +130,15 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         if (listen instanceof List<?> list && list.isEmpty()) {
             problems.add(Key.SERVER_LISTEN.path() + ": at least one endpoint is required, such as " + DEFAULT_LISTEN);
         }
-        if (!problems.isEmpty()) {
-            throw new ConfigurationException(problems);
+        if (problems.isEmpty()) {
+            try {
+                return fromValues(values);
+            } catch (ConfigurationException e) {
+                // Cross-key checks (such as the low watermark under the high one) of the option records.
+                problems.addAll(e.problems());
+            }
         }
-        return fromValues(values);
+        throw new ConfigurationException(problems);
     }
 
     /**
@@ -123,7 +148,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      * @return a copy with only {@code listen} changed
      */
     DaemonConfig withListen(List<String> uris) {
-        return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport);
+        return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport, maxConnections,
+            connection, shutdownGrace);
     }
 
     /**
@@ -137,7 +163,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             builder.listen(uri);
         }
         return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).security(security).metrics(metrics)
-            .transport(transport);
+            .transport(transport).maxConnections(maxConnections).connection(connection);
     }
 
     /**
@@ -163,7 +189,32 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
                 (Integer) values.getOrDefault(Key.TRANSPORT_BACKLOG, 0),
                 (Integer) values.getOrDefault(Key.TRANSPORT_SEND_BUFFER_SIZE, 0),
                 (Integer) values.getOrDefault(Key.TRANSPORT_RECEIVE_BUFFER_SIZE, 0),
-                (Boolean) values.getOrDefault(Key.TRANSPORT_REUSE_ADDRESS, Boolean.TRUE)));
+                (Boolean) values.getOrDefault(Key.TRANSPORT_REUSE_ADDRESS, Boolean.TRUE)),
+            (Integer) values.getOrDefault(Key.SERVER_MAX_CONNECTIONS, 10_000),
+            connectionOptions(values),
+            Duration.ofMillis((Integer) values.getOrDefault(Key.SERVER_SHUTDOWN_GRACE_MS, 10_000)));
+    }
+
+    private static ConnectionOptions connectionOptions(Map<Key, Object> values) {
+        ConnectionOptions d = ConnectionOptions.defaults();
+        return ConnectionOptions.builder()
+            .handshakeTimeout(millis(values, Key.CONNECTION_HANDSHAKE_TIMEOUT_MS, d.handshakeTimeout()))
+            .idleTimeout(millis(values, Key.CONNECTION_IDLE_TIMEOUT_MS, d.idleTimeout()))
+            .writeTimeout(millis(values, Key.CONNECTION_WRITE_TIMEOUT_MS, d.writeTimeout()))
+            .heartbeat(millis(values, Key.CONNECTION_HEARTBEAT_INTERVAL_MS, d.heartbeatInterval()),
+                (Integer) values.getOrDefault(Key.CONNECTION_MISSED_HEARTBEATS, d.missedHeartbeats()))
+            .writeBufferWatermarks(
+                (Integer) values.getOrDefault(Key.CONNECTION_WRITE_BUFFER_LOW_WATERMARK, d.writeBufferLowWatermark()),
+                (Integer) values.getOrDefault(Key.CONNECTION_WRITE_BUFFER_HIGH_WATERMARK,
+                    d.writeBufferHighWatermark()))
+            .maxInFlightRequests((Integer) values.getOrDefault(Key.CONNECTION_MAX_IN_FLIGHT_REQUESTS,
+                d.maxInFlightRequests()))
+            .build();
+    }
+
+    private static Duration millis(Map<Key, Object> values, Key key, Duration fallback) {
+        Object v = values.get(key);
+        return v == null ? fallback : Duration.ofMillis((Integer) v);
     }
 
     private static void readFile(Path file, Map<Key, Object> values, List<String> problems) {
@@ -423,6 +474,28 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         SERVER_SECURITY("server", "security", Type.NAME, 0, 0),
         /** {@code server.metrics}. */
         SERVER_METRICS("server", "metrics", Type.NAME, 0, 0),
+        /** {@code server.max_connections}. */
+        SERVER_MAX_CONNECTIONS("server", "max_connections", Type.INT, 1, 1_000_000),
+        /** {@code server.shutdown_grace_ms}. */
+        SERVER_SHUTDOWN_GRACE_MS("server", "shutdown_grace_ms", Type.INT, 0, 600_000),
+        /** {@code connection.handshake_timeout_ms}. */
+        CONNECTION_HANDSHAKE_TIMEOUT_MS("connection", "handshake_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code connection.idle_timeout_ms}. */
+        CONNECTION_IDLE_TIMEOUT_MS("connection", "idle_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code connection.write_timeout_ms}. */
+        CONNECTION_WRITE_TIMEOUT_MS("connection", "write_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code connection.heartbeat_interval_ms}. */
+        CONNECTION_HEARTBEAT_INTERVAL_MS("connection", "heartbeat_interval_ms", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code connection.missed_heartbeats}. */
+        CONNECTION_MISSED_HEARTBEATS("connection", "missed_heartbeats", Type.INT, 1, 1_000),
+        /** {@code connection.write_buffer_low_watermark}. */
+        CONNECTION_WRITE_BUFFER_LOW_WATERMARK("connection", "write_buffer_low_watermark", Type.INT, 0,
+            Integer.MAX_VALUE),
+        /** {@code connection.write_buffer_high_watermark}. */
+        CONNECTION_WRITE_BUFFER_HIGH_WATERMARK("connection", "write_buffer_high_watermark", Type.INT, 1,
+            Integer.MAX_VALUE),
+        /** {@code connection.max_in_flight_requests}. */
+        CONNECTION_MAX_IN_FLIGHT_REQUESTS("connection", "max_in_flight_requests", Type.INT, 1, Integer.MAX_VALUE),
         /** {@code transport.tcp_no_delay}. */
         TRANSPORT_TCP_NO_DELAY("transport", "tcp_no_delay", Type.BOOLEAN, 0, 0),
         /** {@code transport.backlog}. */

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ServeCommand {
     /** The flag naming the TOML file. */
     static final String CONFIG_FLAG = "--config";
-    /** How long closing the server may take when the process is stopped. */
-    static final long CLOSE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
+    /** How long closing may take beyond the configured grace period before the process gives up on it. */
+    static final long CLOSE_MARGIN_MS = TimeUnit.SECONDS.toMillis(5);
 
     private ServeCommand() {
     }
@@ -92,7 +92,8 @@ final class ServeCommand {
             out.println("listening on " + endpoint);
         }
         out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> onShutdown(server, err, exiting), "np-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> onShutdown(server, config.shutdownGrace(), err,
+            exiting), "np-shutdown"));
         try {
             new CountDownLatch(1).await();
         } catch (InterruptedException e) {
@@ -101,13 +102,16 @@ final class ServeCommand {
         return 1;
     }
 
-    private static void onShutdown(Server server, PrintStream err, AtomicBoolean exiting) {
+    private static void onShutdown(Server server, java.time.Duration grace, PrintStream err,
+                                   AtomicBoolean exiting) {
+        long limitMs = grace.toMillis() + CLOSE_MARGIN_MS;
         // Closed on its own thread so that a close that hangs cannot hang the shutdown forever.
-        Thread closer = new Thread(server::close, "np-close");
+        // Graceful: GOAWAY to every client, in-flight requests get the grace period, then CLOSE.
+        Thread closer = new Thread(() -> server.close(grace), "np-close");
         closer.start();
         boolean closed;
         try {
-            closer.join(CLOSE_TIMEOUT_MS);
+            closer.join(limitMs);
             closed = !closer.isAlive();
         } catch (InterruptedException ignore) {
             Thread.currentThread().interrupt();
@@ -116,8 +120,7 @@ final class ServeCommand {
         if (exiting.get()) {
             return;
         }
-        err.println(closed ? "np serve: stopped" : "np serve: the server did not close within "
-            + CLOSE_TIMEOUT_MS / 1000 + " s");
+        err.println(closed ? "np serve: stopped" : "np serve: the server did not close within " + limitMs + " ms");
         err.flush();
         System.out.flush();
         // The JVM would exit with 128 + the signal number; halt is the only way to choose the status from a hook.

@@ -207,4 +207,37 @@ class DaemonConfigTest {
             "--reuse-address")));
         assertEquals("NETPROTO_SERVER_EVENT_LOOPS", DaemonConfig.Key.SERVER_EVENT_LOOPS.envName());
     }
+
+    @Test
+    void shouldReadConnectionLimitsAndTimeoutsWhenGiven() throws IOException {
+        DaemonConfig config = DaemonConfig.load(write("""
+            [server]
+            max_connections = 500
+            shutdown_grace_ms = 2500
+            [connection]
+            handshake_timeout_ms = 3000
+            idle_timeout_ms = 0
+            heartbeat_interval_ms = 15000
+            missed_heartbeats = 2
+            max_in_flight_requests = 64
+            """), Map.of("NETPROTO_CONNECTION_WRITE_TIMEOUT_MS", "7000"), Map.of());
+        assertEquals(500, config.maxConnections());
+        assertEquals(java.time.Duration.ofMillis(2500), config.shutdownGrace());
+        assertEquals(java.time.Duration.ofSeconds(3), config.connection().handshakeTimeout());
+        assertEquals(java.time.Duration.ZERO, config.connection().idleTimeout());
+        assertEquals(java.time.Duration.ofSeconds(7), config.connection().writeTimeout());
+        assertEquals(java.time.Duration.ofSeconds(15), config.connection().heartbeatInterval());
+        assertEquals(2, config.connection().missedHeartbeats());
+        assertEquals(64, config.connection().maxInFlightRequests());
+    }
+
+    @Test
+    void shouldReportWatermarksInTheWrongOrderWithTheOtherProblems() throws IOException {
+        ConfigurationException e = fails(write("""
+            [connection]
+            write_buffer_low_watermark = 2048
+            write_buffer_high_watermark = 1024
+            """), Map.of(), Map.of());
+        assertProblem(e, "write_buffer_high_watermark", "must be above the low watermark");
+    }
 }

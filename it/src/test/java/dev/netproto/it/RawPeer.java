@@ -147,6 +147,22 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a frame up to {@code count} times from a daemon thread, stopping at the first failure (the socket
+     * closed); the thread blocks while the peer does not read.
+     */
+    static Thread writeInBackground(RawPeer peer, byte[] frame, int count) {
+        return Thread.ofPlatform().daemon().name("raw-writer").start(() -> {
+            try {
+                for (int i = 0; i < count; i++) {
+                    peer.write(frame);
+                }
+            } catch (IOException expected) {
+                // The test closed the socket, or the server did.
+            }
+        });
+    }
+
     void shutdownOutput() throws IOException {
         socket.shutdownOutput();
     }

@@ -87,6 +87,14 @@ public interface Client extends AutoCloseable {
     boolean isOpen();
 
     /**
+     * Returns the counters of the event loops this client runs on. Clients in one process share their loops, so
+     * these are the counters of every client in the process (frames, bytes, timeouts, late responses, errors).
+     *
+     * @return a live view, safe to read from any thread
+     */
+    dev.netproto.api.spi.MetricsSource metrics();
+
+    /**
      * Returns the server this client is connected to.
      *
      * @return the remote endpoint as given to connect

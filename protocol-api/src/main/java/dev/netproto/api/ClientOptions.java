@@ -8,26 +8,47 @@ import java.util.Objects;
 /**
  * The validated, immutable options of a client connection. Start from {@link #defaults()} or {@link #builder()}.
  *
- * @param connectTimeout how long connecting and the HELLO exchange may take together
- * @param maxFrameLength the largest frame payload this client accepts, in bytes
- * @param security       the security provider's name, such as {@code none}
- * @param transport      socket options
+ * @param connectTimeout   how long opening the transport may take (HELLO then has
+ *                         {@link ConnectionOptions#handshakeTimeout()})
+ * @param maxFrameLength   the largest frame payload this client accepts, in bytes
+ * @param security         the security provider's name, such as {@code none}
+ * @param transport        socket options
+ * @param connection       limits and timeouts of the connection
+ * @param requestTimeout   how long a request waits for its answer; zero for no limit
+ * @param backpressureWait how long {@code request}/{@code send} wait for room when the connection's output is above
+ *                         its high watermark; zero refuses at once with {@link OverloadedException}
+ * @param reconnect        whether and how to reconnect after the connection is lost
+ * @param stateListener    told about state changes; {@code null} for none
+ * @param clock            the time source of timeouts and heartbeats
  */
 public record ClientOptions(Duration connectTimeout, int maxFrameLength, String security,
-                            TransportOptions transport) {
+                            TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
+                            Duration backpressureWait, ReconnectPolicy reconnect,
+                            ConnectionStateListener stateListener, NanoClock clock) {
 
     /**
-     * Validates the options.
+     * Validates the options, reporting every problem at once.
      *
-     * @param connectTimeout connect and HELLO timeout, positive
-     * @param maxFrameLength largest accepted payload
-     * @param security       security provider name
-     * @param transport      socket options
+     * @param connectTimeout   transport connect timeout, positive
+     * @param maxFrameLength   largest accepted payload
+     * @param security         security provider name
+     * @param transport        socket options
+     * @param connection       connection limits and timeouts
+     * @param requestTimeout   request timeout, zero for none
+     * @param backpressureWait wait for room, zero to refuse at once
+     * @param reconnect        reconnect policy
+     * @param stateListener    state listener, or {@code null}
+     * @param clock            time source
      */
     public ClientOptions {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(backpressureWait, "backpressureWait");
+        Objects.requireNonNull(reconnect, "reconnect");
+        Objects.requireNonNull(clock, "clock");
         List<String> problems = new ArrayList<>();
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             problems.add("connect_timeout: must be positive (" + connectTimeout + ")");
@@ -36,13 +57,20 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
             problems.add("max_frame_length: must be in " + Limits.MIN_FRAME_LENGTH + ".."
                 + Limits.MAX_FRAME_LENGTH_CAP + " (" + maxFrameLength + ")");
         }
+        if (requestTimeout.isNegative()) {
+            problems.add("request_timeout: must not be negative (" + requestTimeout + ")");
+        }
+        if (backpressureWait.isNegative()) {
+            problems.add("backpressure_wait: must not be negative (" + backpressureWait + ")");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
         }
     }
 
     /**
-     * Returns the defaults: 10 s connect timeout, 16 MiB frames, security {@code none}, default socket options.
+     * Returns the defaults: 10 s connect timeout, 16 MiB frames, security {@code none}, default socket and
+     * connection options, 30 s request timeout, refuse at once when the output is full, no reconnecting.
      *
      * @return the default options
      */
@@ -65,12 +93,18 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         private int maxFrameLength = Limits.MAX_FRAME_LENGTH_CAP;
         private String security = "none";
         private TransportOptions transport = TransportOptions.defaults();
+        private ConnectionOptions connection = ConnectionOptions.defaults();
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration backpressureWait = Duration.ZERO;
+        private ReconnectPolicy reconnect = ReconnectPolicy.disabled();
+        private ConnectionStateListener stateListener;
+        private NanoClock clock = NanoClock.system();
 
         private Builder() {
         }
 
         /**
-         * Sets how long connecting and HELLO may take together.
+         * Sets how long opening the transport may take.
          *
          * @param timeout positive
          * @return this builder
@@ -114,13 +148,80 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         }
 
         /**
+         * Sets the connection's limits and timeouts.
+         *
+         * @param options the options
+         * @return this builder
+         */
+        public Builder connection(ConnectionOptions options) {
+            this.connection = options;
+            return this;
+        }
+
+        /**
+         * Sets how long a request waits for its answer.
+         *
+         * @param timeout zero for no limit
+         * @return this builder
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how long sends wait for room when the output is above its high watermark.
+         *
+         * @param wait zero to refuse at once
+         * @return this builder
+         */
+        public Builder backpressureWait(Duration wait) {
+            this.backpressureWait = wait;
+            return this;
+        }
+
+        /**
+         * Sets the reconnect policy.
+         *
+         * @param policy the policy
+         * @return this builder
+         */
+        public Builder reconnect(ReconnectPolicy policy) {
+            this.reconnect = policy;
+            return this;
+        }
+
+        /**
+         * Sets the state listener.
+         *
+         * @param listener runs on the event loop
+         * @return this builder
+         */
+        public Builder stateListener(ConnectionStateListener listener) {
+            this.stateListener = listener;
+            return this;
+        }
+
+        /**
+         * Sets the time source of timeouts and heartbeats (for tests).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(NanoClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
          * Validates and returns the options.
          *
          * @return the options
          * @throws ConfigurationException listing every problem
          */
         public ClientOptions build() {
-            return new ClientOptions(connectTimeout, maxFrameLength, security, transport);
+            return new ClientOptions(connectTimeout, maxFrameLength, security, transport, connection,
+                requestTimeout, backpressureWait, reconnect, stateListener, clock);
         }
     }
 }

@@ -31,8 +31,10 @@ public enum ErrorCode {
     SHUTTING_DOWN(9, true),
     /** An unexpected failure inside netproto itself; a bug to report. */
     INTERNAL_ERROR(10, true),
-    /** A timeout expired: connect, HELLO or an idle connection. */
+    /** A timeout expired: connect, HELLO, idle, write progress, or missed heartbeats. */
     TIMEOUT(11, true),
+    /** The server has as many connections as it is configured to serve. */
+    TOO_MANY_CONNECTIONS(12, true),
     /** No handler is registered for the request's route. */
     UNKNOWN_ROUTE(100, false),
     /** The handler threw an exception. */
@@ -45,6 +47,8 @@ public enum ErrorCode {
     APPLICATION_ERROR(104, false),
     /** The request or response exceeds the receiver's maximum frame length; it was not sent. */
     MESSAGE_TOO_LARGE(105, false),
+    /** The receiver did not process the request (it sent GOAWAY before the request arrived): safe to retry. */
+    NOT_PROCESSED(106, false),
     /** A code this version of netproto does not know; the numeric value is kept by the exception. */
     UNKNOWN(-1, false);
 

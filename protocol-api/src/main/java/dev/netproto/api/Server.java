@@ -34,9 +34,18 @@ public interface Server extends AutoCloseable {
     MetricsSource metrics();
 
     /**
-     * Stops accepting, tells every connected peer with a CLOSE frame, fails what is in flight, and releases every
-     * thread, socket and buffer. Returns once all event loops have stopped.
+     * Shuts down gracefully: stops accepting, sends GOAWAY on every connection, lets requests already received
+     * finish within the grace period (requests that arrive after GOAWAY are answered with
+     * {@link ErrorCode#NOT_PROCESSED}, so clients may retry them elsewhere), then closes what is left with CLOSE
+     * and releases every thread, socket and buffer. Returns once all event loops have stopped. Idempotent.
+     *
+     * @param grace how long in-flight requests get to finish
      */
+    void close(java.time.Duration grace);
+
+    /** Shuts down gracefully with a grace period of 5 seconds; see {@link #close(java.time.Duration)}. */
     @Override
-    void close();
+    default void close() {
+        close(java.time.Duration.ofSeconds(5));
+    }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
  * Collects a server's options, validates them all at once, and starts the server.
  *
  * <p>Not thread-safe: configure it on one thread. Defaults: one event loop per available processor, a maximum
- * frame payload of 16 MiB, security {@code none}, metrics {@code noop}, {@link TransportOptions#defaults()}.
+ * frame payload of 16 MiB, security {@code none}, metrics {@code noop}, {@link TransportOptions#defaults()},
+ * {@link ConnectionOptions#defaults()}, at most 10,000 connections.
  */
 public final class ServerBuilder {
     private final List<String> listen = new ArrayList<>();
@@ -24,6 +25,9 @@ public final class ServerBuilder {
     private TransportOptions transport = TransportOptions.defaults();
     private Executor blockingExecutor;
     private ConnectionErrorListener errorListener;
+    private ConnectionOptions connection = ConnectionOptions.defaults();
+    private int maxConnections = 10_000;
+    private NanoClock clock = NanoClock.system();
 
     ServerBuilder() {
     }
@@ -139,6 +143,40 @@ public final class ServerBuilder {
     }
 
     /**
+     * Sets the limits and timeouts of every connection.
+     *
+     * @param options the options
+     * @return this builder
+     */
+    public ServerBuilder connection(ConnectionOptions options) {
+        this.connection = Objects.requireNonNull(options, "connection");
+        return this;
+    }
+
+    /**
+     * Sets how many connections are served at once; the excess is told {@link ErrorCode#TOO_MANY_CONNECTIONS}
+     * and closed. Default 10,000.
+     *
+     * @param max at least 1
+     * @return this builder
+     */
+    public ServerBuilder maxConnections(int max) {
+        this.maxConnections = max;
+        return this;
+    }
+
+    /**
+     * Sets the time source of timeouts and heartbeats (for tests).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public ServerBuilder clock(NanoClock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
      * Validates the options and returns the configuration.
      *
      * @return the configuration
@@ -164,11 +202,14 @@ public final class ServerBuilder {
             all.add("max_frame_length: must be in " + Limits.MIN_FRAME_LENGTH + ".." + Limits.MAX_FRAME_LENGTH_CAP
                 + " (" + maxFrameLength + ")");
         }
+        if (maxConnections < 1) {
+            all.add("max_connections: must be >= 1 (" + maxConnections + ")");
+        }
         if (!all.isEmpty()) {
             throw new ConfigurationException(all);
         }
         return new ServerConfig(endpoints, routes, eventLoops, maxFrameLength, security, metrics, transport,
-            blockingExecutor, errorListener);
+            blockingExecutor, errorListener, connection, maxConnections, clock);
     }
 
     /**

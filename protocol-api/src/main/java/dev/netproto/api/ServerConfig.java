@@ -16,10 +16,15 @@ import java.util.concurrent.Executor;
  * @param transport        socket options
  * @param blockingExecutor runs blocking handlers; {@code null} for a virtual thread per message
  * @param errorListener    told about connections that end with an error; {@code null} for none
+ * @param connection       limits and timeouts of every connection
+ * @param maxConnections   connections served at once; more are told {@link ErrorCode#TOO_MANY_CONNECTIONS} and
+ *                         closed
+ * @param clock            the time source of timeouts and heartbeats
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, String security, String metrics, TransportOptions transport,
-                           Executor blockingExecutor, ConnectionErrorListener errorListener) {
+                           Executor blockingExecutor, ConnectionErrorListener errorListener,
+                           ConnectionOptions connection, int maxConnections, NanoClock clock) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -33,6 +38,9 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param transport        socket options
      * @param blockingExecutor executor for blocking handlers, or {@code null}
      * @param errorListener    error listener, or {@code null}
+     * @param connection       connection limits and timeouts
+     * @param maxConnections   connection limit
+     * @param clock            time source
      */
     public ServerConfig {
         listen = List.copyOf(listen);

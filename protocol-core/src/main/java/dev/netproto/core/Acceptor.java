@@ -67,19 +67,15 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
             return;
         }
         EventLoop loop = group.next();
-        Connection connection = new Connection(loop, channel, false, settings, peer);
+        // Counted here, on the accepting thread, so that the limit holds across loops; the connection gives its
+        // place back when it closes.
+        boolean overLimit = settings.openConnections().incrementAndGet() > settings.maxConnections();
+        Connection connection = new Connection(loop, channel, null, settings, peer);
         try {
-            loop.execute(() -> start(connection, channel));
+            loop.execute(() -> connection.startAccepted(overLimit));
         } catch (OverloadedException e) {
+            settings.openConnections().decrementAndGet();
             LOG.warn("{}: refused connection from {}: {}", endpoint, peer, e.getMessage());
-            closeQuietly(channel);
-        }
-    }
-
-    private static void start(Connection connection, SocketChannel channel) {
-        try {
-            connection.startAccepted();
-        } catch (IOException e) {
             closeQuietly(channel);
         }
     }

@@ -26,16 +26,16 @@ import static dev.netproto.core.FrameDescriptor.TYPE_RESPONSE;
 import static dev.netproto.core.FrameDescriptor.VERSION;
 import static dev.netproto.core.FrameDescriptor.VERSION_OFFSET;
 
-import dev.netproto.api.Client;
 import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.ErrorCode;
+import dev.netproto.api.OverloadedException;
 import dev.netproto.api.RemoteException;
+import dev.netproto.api.RequestTimeoutException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +54,14 @@ import org.slf4j.LoggerFactory;
  * The remainder of a frame cut by the read boundary moves to a pooled {@code spill} buffer sized for the whole
  * frame, into which the next reads go. A frame's length is checked against the limit as soon as its header is
  * complete, before any room is made for its payload.
+ *
+ * <p><b>Time.</b> The loop calls {@link #onTick()} every {@link EventLoop#TICK_NS}; it reads the connection's
+ * clock once and enforces the connect, HELLO, idle, write and request timeouts and sends heartbeats. The receive
+ * path reads the clock once per readable event, not per frame.
+ *
+ * <p><b>Backpressure.</b> When queued output passes the high watermark the connection stops accepting new sends
+ * (clients: {@link #isWritable()} turns false) or stops reading (servers: a peer that does not read its
+ * responses gets no more of its requests read), until the output drains under the low watermark.
  *
  * <p><b>Closing.</b> A protocol error sends CLOSE with its code, shuts down output once that is written, and then
  * discards input until the peer closes or {@link #LINGER_TIMEOUT_NS} passes. Closing the socket with unread input
@@ -88,6 +96,8 @@ final class Connection implements EventLoop.Selectable {
     private final InboundMessage inbound = new InboundMessage();
     private final LoopReply reply = new LoopReply(this);
     private final IntObjectMap<PendingRequest> pending;
+    /** The client that owns this connection; null on the server side. */
+    private final CoreClient owner;
 
     /** Index in the loop's connection array; written by {@link EventLoop}. */
     int loopIndex = -1;
@@ -95,11 +105,25 @@ final class Connection implements EventLoop.Selectable {
     private volatile int state;
     private volatile int peerMaxFrameLength = PRE_HELLO_MAX_LENGTH;
     private volatile boolean goAwayReceived;
+    private volatile boolean writable = true;
 
     private SelectionKey key;
     private PooledBuffer spill;
     private boolean dirty;
     private boolean writeInterest;
+    private boolean readSuspended;
+    private boolean overHigh;
+    private boolean writeStalled;
+    private boolean goAwaySent;
+    private int interestOps;
+    private long phaseStartNs;
+    private long lastFrameNs;
+    private long lastPingNs;
+    private long stallSinceNs;
+    private long nextRequestScanNs;
+    private int serverInFlight;
+    private int lastRequestIdReceived;
+    private int[] expired = new int[16];
     private boolean outputShutdown;
     private boolean inRead;
     private int payloadOffset;
@@ -108,19 +132,20 @@ final class Connection implements EventLoop.Selectable {
     private EventLoop.Timer timer;
     private ErrorCode closeCode = ErrorCode.NORMAL;
     private String closeReason = "closed";
-    private CompletableFuture<Client> ready;
-    private Client owner;
 
-    Connection(EventLoop loop, SocketChannel channel, boolean client, Settings settings, String peer) {
+    Connection(EventLoop loop, SocketChannel channel, CoreClient owner, Settings settings, String peer) {
         this.loop = loop;
         this.channel = channel;
-        this.client = client;
+        this.owner = owner;
+        this.client = owner != null;
         this.settings = settings;
         this.description = "conn#" + IDS.incrementAndGet() + " " + peer;
         this.counters = loop.counters();
         this.outbound = new Outbound(loop.pool());
         this.pending = new IntObjectMap<>(client ? 64 : 8);
         this.state = client ? CONNECTING : AWAIT_HELLO;
+        this.phaseStartNs = settings.clock().nanoTime();
+        this.lastFrameNs = phaseStartNs;
     }
 
     EventLoop loop() {
@@ -135,6 +160,16 @@ final class Connection implements EventLoop.Selectable {
         return peerMaxFrameLength;
     }
 
+    /** Whether new sends are accepted: false while queued output is above the high watermark. Any thread. */
+    boolean isWritable() {
+        return writable;
+    }
+
+    /** Whether the peer sent GOAWAY: no new requests may go on this connection. Any thread. */
+    boolean isDraining() {
+        return goAwayReceived;
+    }
+
     @Override
     public String toString() {
         return description;
@@ -142,21 +177,35 @@ final class Connection implements EventLoop.Selectable {
 
     // ---------------------------------------------------------------- start
 
-    /** Server side: registers an accepted channel. Loop thread. */
-    void startAccepted() throws IOException {
-        key = loop.register(channel, SelectionKey.OP_READ, this);
+    /**
+     * Server side: registers an accepted channel; one over the connection limit is told why and closed.
+     * Loop thread.
+     */
+    void startAccepted(boolean overLimit) {
+        try {
+            key = loop.register(channel, SelectionKey.OP_READ, this);
+            interestOps = SelectionKey.OP_READ;
+        } catch (IOException e) {
+            closeNow(ErrorCode.TRANSPORT_ERROR, "registering failed: " + e.getMessage(), e);
+            return;
+        }
         opened();
+        if (overLimit) {
+            counters.increment(LoopCounters.CONNECTIONS_REFUSED);
+            LOG.warn("{}: refused: the server has its maximum of {} connections", description,
+                settings.maxConnections());
+            closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS,
+                "the server has its maximum of " + settings.maxConnections() + " connections");
+        }
     }
 
-    /** Client side: registers the connecting channel and arms the connect timeout. Loop thread. */
-    void startClient(Client owner, CompletableFuture<Client> ready) {
-        this.owner = owner;
-        this.ready = ready;
+    /** Client side: registers the connecting channel. Loop thread. */
+    void startClient() {
         try {
             boolean connected = channel.isConnected();
-            key = loop.register(channel, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+            interestOps = connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT;
+            key = loop.register(channel, interestOps, this);
             opened();
-            timer = loop.schedule(settings.connectTimeoutNs(), this::onConnectTimeout);
             if (connected) {
                 onConnected();
             }
@@ -172,19 +221,97 @@ final class Connection implements EventLoop.Selectable {
     }
 
     private void onConnected() {
-        key.interestOps(SelectionKey.OP_READ);
+        interestOps = SelectionKey.OP_READ;
+        key.interestOps(interestOps);
         state = AWAIT_HELLO;
+        phaseStartNs = settings.clock().nanoTime();
         Hello hello = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security()),
             List.of());
         ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
         hello.encode(out, payloadOffset);
     }
 
-    private void onConnectTimeout() {
-        if (state < OPEN) {
-            long ms = TimeUnit.NANOSECONDS.toMillis(settings.connectTimeoutNs());
-            closeWithError(ErrorCode.TIMEOUT, "connect and HELLO did not complete within " + ms + " ms");
+    // ---------------------------------------------------------------- time
+
+    /** Enforces timeouts and sends heartbeats; called by the loop every tick. */
+    void onTick() {
+        int s = state;
+        if (s == CLOSING || s == CLOSED) {
+            return;
         }
+        long now = settings.clock().nanoTime();
+        if (s == CONNECTING) {
+            if (expired(now - phaseStartNs, settings.connectTimeoutNs())) {
+                closeWithError(ErrorCode.TIMEOUT, "transport connect did not complete within "
+                    + millis(settings.connectTimeoutNs()) + " ms");
+            }
+            return;
+        }
+        if (s == AWAIT_HELLO) {
+            if (expired(now - phaseStartNs, settings.handshakeTimeoutNs())) {
+                closeWithError(ErrorCode.TIMEOUT, "HELLO did not complete within "
+                    + millis(settings.handshakeTimeoutNs()) + " ms");
+            }
+            return;
+        }
+        if (writeStalled && expired(now - stallSinceNs, settings.writeTimeoutNs())) {
+            abort(ErrorCode.TIMEOUT, "queued output (" + outbound.queuedBytes() + " bytes) made no progress for "
+                + millis(settings.writeTimeoutNs()) + " ms");
+            return;
+        }
+        long quiet = now - lastFrameNs;
+        if (expired(quiet, settings.idleTimeoutNs())) {
+            closeWithError(ErrorCode.TIMEOUT, "no frame received for " + millis(settings.idleTimeoutNs()) + " ms");
+            return;
+        }
+        long heartbeat = settings.heartbeatNs();
+        if (heartbeat > 0) {
+            if (quiet >= heartbeat * (settings.missedHeartbeats() + 1L)) {
+                closeWithError(ErrorCode.TIMEOUT, "peer missed " + settings.missedHeartbeats()
+                    + " heartbeats (no frame for " + millis(quiet) + " ms)");
+                return;
+            }
+            if (quiet >= heartbeat && now - lastPingNs >= heartbeat) {
+                lastPingNs = now;
+                counters.increment(LoopCounters.PINGS_SENT);
+                frame(TYPE_PING, 0, PING_PAYLOAD_LENGTH).putLong(payloadOffset, now);
+            }
+        }
+        if (settings.requestTimeoutNs() > 0 && pending.size() > 0 && now - nextRequestScanNs >= 0) {
+            expireRequests(now);
+        }
+    }
+
+    private static boolean expired(long elapsedNs, long timeoutNs) {
+        return timeoutNs > 0 && elapsedNs >= timeoutNs;
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    /** Fails the pending requests whose deadline passed; remembers when the next one is due. */
+    private void expireRequests(long now) {
+        int[] count = {0};
+        long[] next = {Long.MAX_VALUE};
+        pending.forEach((id, p) -> {
+            if (now - p.deadlineNs >= 0) {
+                if (count[0] == expired.length) {
+                    expired = java.util.Arrays.copyOf(expired, count[0] * 2);
+                }
+                expired[count[0]++] = id;
+            } else if (p.deadlineNs - next[0] < 0) {
+                next[0] = p.deadlineNs;
+            }
+        });
+        for (int i = 0; i < count[0]; i++) {
+            PendingRequest p = pending.remove(expired[i]);
+            counters.increment(LoopCounters.REQUESTS_TIMED_OUT);
+            p.completeExceptionally(new RequestTimeoutException(p + " on " + description + " got no answer within "
+                + millis(settings.requestTimeoutNs()) + " ms"));
+        }
+        nextRequestScanNs = next[0] == Long.MAX_VALUE ? now + settings.requestTimeoutNs() : next[0];
+        drainedAfterGoAway();
     }
 
     // ---------------------------------------------------------------- readiness
@@ -235,7 +362,7 @@ final class Connection implements EventLoop.Selectable {
     private void onReadable() throws IOException {
         inRead = true;
         try {
-            for (int i = 0; i < MAX_READS_PER_EVENT && state != CLOSED; i++) {
+            for (int i = 0; i < MAX_READS_PER_EVENT && state != CLOSED && !readSuspended; i++) {
                 if (state == CLOSING) {
                     discardInput();
                     return;
@@ -253,7 +380,11 @@ final class Connection implements EventLoop.Selectable {
                 }
                 counters.add(LoopCounters.BYTES_RECEIVED, n);
                 buf.flip();
-                decode(target);
+                // Read before decoding: a frame's handler may complete a future whose waiter moves a test clock.
+                long receivedNs = settings.clock().nanoTime();
+                if (decode(target) > 0) {
+                    lastFrameNs = receivedNs;
+                }
                 if (state >= CLOSING) {
                     return;
                 }
@@ -337,25 +468,32 @@ final class Connection implements EventLoop.Selectable {
 
     // ---------------------------------------------------------------- decoding
 
-    /** Handles every complete frame in the buffer; leaves its position at the first incomplete one. */
-    private void decode(PooledBuffer src) {
+    /**
+     * Handles every complete frame in the buffer; leaves its position at the first incomplete one.
+     *
+     * @return how many frames were handled
+     */
+    private int decode(PooledBuffer src) {
         ByteBuffer b = src.buf;
         int pos = b.position();
         int limit = b.limit();
+        int frames = 0;
         while (limit - pos >= HEADER_LENGTH && state < CLOSING) {
             int length = b.getInt(pos + LENGTH_OFFSET);
             if (!validHeader(b, pos, length)) {
-                return;
+                return frames;
             }
             int end = pos + HEADER_LENGTH + length;
             if (end > limit) {
                 break;
             }
             counters.increment(LoopCounters.FRAMES_RECEIVED);
+            frames++;
             onFrame(src, b.get(pos + TYPE_OFFSET), b.getInt(pos + REQUEST_ID_OFFSET), pos + HEADER_LENGTH, length);
             pos = end;
         }
         b.position(pos);
+        return frames;
     }
 
     private boolean validHeader(ByteBuffer b, int pos, int length) {
@@ -443,6 +581,12 @@ final class Connection implements EventLoop.Selectable {
                 + length + " bytes");
             return;
         }
+        if (requestId != 0 && !admit(requestId)) {
+            return;
+        }
+        if (requestId == 0 && goAwaySent) {
+            return;
+        }
         RouteTable.Route route = settings.routes().find(b, offset + 1, routeLength);
         int bodyOffset = offset + 1 + routeLength;
         int bodyLength = length - 1 - routeLength;
@@ -454,6 +598,25 @@ final class Connection implements EventLoop.Selectable {
         } else {
             dispatch(route, requestId, src, bodyOffset, bodyLength);
         }
+    }
+
+    /**
+     * Decides whether a request is processed: not after this side sent GOAWAY (NOT_PROCESSED: safe to retry), not
+     * beyond the in-flight limit (OVERLOADED). Counts it as in flight when it is.
+     */
+    private boolean admit(int requestId) {
+        if (goAwaySent) {
+            writeError(requestId, ErrorCode.NOT_PROCESSED, "not processed: the server is shutting down (GOAWAY sent)");
+            return false;
+        }
+        if (serverInFlight >= settings.maxInFlight()) {
+            writeError(requestId, ErrorCode.OVERLOADED, serverInFlight + " requests in flight on this connection,"
+                + " the maximum; not processed");
+            return false;
+        }
+        lastRequestIdReceived = requestId;
+        serverInFlight++;
+        return true;
     }
 
     private void dispatch(RouteTable.Route route, int requestId, PooledBuffer src, int bodyOffset, int bodyLength) {
@@ -519,11 +682,13 @@ final class Connection implements EventLoop.Selectable {
     private void onResponse(ByteBuffer b, int requestId, int offset, int length) {
         PendingRequest p = pending.remove(requestId);
         if (p == null) {
+            counters.increment(LoopCounters.LATE_RESPONSES);
             LOG.debug("{}: dropped a response to request {} that is not pending", description,
                 Integer.toUnsignedString(requestId));
             return;
         }
         p.complete(OwnedMessage.copyOf(null, requestId, b, offset, length));
+        drainedAfterGoAway();
     }
 
     private void onErrorFrame(ByteBuffer b, int requestId, int offset, int length) {
@@ -536,6 +701,7 @@ final class Connection implements EventLoop.Selectable {
         counters.error(known);
         PendingRequest p = pending.remove(requestId);
         if (p == null) {
+            counters.increment(LoopCounters.LATE_RESPONSES);
             LOG.debug("{}: dropped an error for request {} that is not pending", description,
                 Integer.toUnsignedString(requestId));
             return;
@@ -543,6 +709,14 @@ final class Connection implements EventLoop.Selectable {
         String text = Texts.decode(b, offset + 2, length - 2);
         p.completeExceptionally(new RemoteException(code, "request to route '" + p.routeName + "' on "
             + description + " failed with " + known + " (" + code + "): " + text));
+        drainedAfterGoAway();
+    }
+
+    /** After the peer's GOAWAY, closes the connection once nothing is pending on it. */
+    private void drainedAfterGoAway() {
+        if (goAwayReceived && pending.size() == 0 && state == OPEN) {
+            closeGracefully(ErrorCode.NORMAL, "drained after the peer's GOAWAY");
+        }
     }
 
     private void onPing(ByteBuffer b, int offset, int length) {
@@ -562,6 +736,27 @@ final class Connection implements EventLoop.Selectable {
         goAwayReceived = true;
         LOG.debug("{}: peer sent GOAWAY (last request {}): {}", description,
             Integer.toUnsignedString(b.getInt(offset)), Texts.decode(b, offset + 6, length - 6));
+        if (owner != null) {
+            owner.onGoAway(this);
+        }
+        drainedAfterGoAway();
+    }
+
+    /** Server side, at shutdown: tells the peer to send no new requests; in-flight ones still complete. */
+    void goAway() {
+        if (state != OPEN) {
+            closeGracefully(ErrorCode.SHUTTING_DOWN, "shutting down");
+            return;
+        }
+        if (goAwaySent) {
+            return;
+        }
+        goAwaySent = true;
+        byte[] text = Texts.utf8("server shutting down", MAX_TEXT_LENGTH);
+        ByteBuffer out = frame(TYPE_GOAWAY, 0, 6 + text.length);
+        out.putInt(payloadOffset, lastRequestIdReceived);
+        out.putShort(payloadOffset + 4, (short) ErrorCode.SHUTTING_DOWN.code());
+        out.put(payloadOffset + 6, text);
     }
 
     private void onCloseFrame(ByteBuffer b, int offset, int length) {
@@ -604,9 +799,8 @@ final class Connection implements EventLoop.Selectable {
         }
         state = OPEN;
         counters.increment(LoopCounters.HANDSHAKES_COMPLETED);
-        if (client) {
-            cancelTimer();
-            ready.complete(owner);
+        if (owner != null) {
+            owner.onConnected(this);
         }
     }
 
@@ -650,8 +844,46 @@ final class Connection implements EventLoop.Selectable {
         b.putInt(o + LENGTH_OFFSET, payloadLength);
         payloadOffset = o + HEADER_LENGTH;
         counters.increment(LoopCounters.FRAMES_SENT);
+        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + payloadLength);
+        if (!overHigh && outbound.queuedBytes() > settings.highWatermark()) {
+            onHighWatermark();
+        }
         markDirty();
         return b;
+    }
+
+    private void onHighWatermark() {
+        overHigh = true;
+        writable = false;
+        if (!client) {
+            // The peer is not reading what we send; reading more of its requests would only queue more output.
+            readSuspended = true;
+            counters.increment(LoopCounters.READS_SUSPENDED);
+            updateInterest();
+        }
+    }
+
+    private void onLowWatermark() {
+        overHigh = false;
+        writable = true;
+        if (readSuspended) {
+            readSuspended = false;
+            updateInterest();
+        }
+        if (owner != null) {
+            owner.onWritable();
+        }
+    }
+
+    private void updateInterest() {
+        if (key == null || state == CONNECTING || state == CLOSED) {
+            return;
+        }
+        int ops = (readSuspended ? 0 : SelectionKey.OP_READ) | (writeInterest ? SelectionKey.OP_WRITE : 0);
+        if (ops != interestOps) {
+            interestOps = ops;
+            key.interestOps(ops);
+        }
     }
 
     private void markDirty() {
@@ -672,16 +904,28 @@ final class Connection implements EventLoop.Selectable {
                 + " bytes exceeds the requester's maximum frame length of " + peerMaxFrameLength);
             return false;
         }
+        answered();
         ByteBuffer out = frame(TYPE_RESPONSE, requestId, length);
         out.put(payloadOffset, body, body.position(), length);
         return true;
     }
 
-    /** Sends an ERROR for one request. Returns false if the connection is not open. */
+    /** Answers a request that was admitted with an ERROR. Returns false if the connection is not open. */
     boolean sendError(int requestId, ErrorCode code, String text) {
         if (state != OPEN) {
             return false;
         }
+        answered();
+        return writeError(requestId, code, text);
+    }
+
+    private void answered() {
+        if (serverInFlight > 0) {
+            serverInFlight--;
+        }
+    }
+
+    private boolean writeError(int requestId, ErrorCode code, String text) {
         counters.error(code);
         byte[] bytes = Texts.utf8(text, MAX_TEXT_LENGTH);
         ByteBuffer out = frame(TYPE_ERROR, requestId, 2 + bytes.length);
@@ -696,6 +940,11 @@ final class Connection implements EventLoop.Selectable {
             p.completeExceptionally(notOpen());
             return;
         }
+        if (pending.size() >= settings.maxInFlight()) {
+            p.completeExceptionally(new OverloadedException(pending.size() + " requests in flight on " + description
+                + ", the maximum; " + p + " was not sent"));
+            return;
+        }
         int payloadLength = 1 + p.route.length + body.remaining();
         if (payloadLength > peerMaxFrameLength) {
             p.completeExceptionally(new IllegalArgumentException("request of " + payloadLength
@@ -704,6 +953,9 @@ final class Connection implements EventLoop.Selectable {
         }
         int id = nextRequestId();
         p.requestId = id;
+        if (pending.size() == 0) {
+            nextRequestScanNs = p.deadlineNs;
+        }
         pending.put(id, p);
         ByteBuffer out = frame(TYPE_REQUEST, id, payloadLength);
         writeRouteAndBody(out, p.route, body);
@@ -768,19 +1020,31 @@ final class Connection implements EventLoop.Selectable {
         long written = outbound.writeTo(channel);
         if (written > 0) {
             counters.add(LoopCounters.BYTES_SENT, written);
+            counters.add(LoopCounters.OUTBOUND_BYTES, -written);
         }
         if (outbound.isEmpty()) {
+            writeStalled = false;
             if (writeInterest) {
-                key.interestOps(SelectionKey.OP_READ);
                 writeInterest = false;
+                updateInterest();
             }
             if (state == CLOSING && !outputShutdown) {
                 outputShutdown = true;
                 channel.shutdownOutput();
             }
-        } else if (!writeInterest) {
-            key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-            writeInterest = true;
+        } else {
+            // The socket is full: time the stall (the clock is read only on this slow path).
+            if (written > 0 || !writeStalled) {
+                writeStalled = true;
+                stallSinceNs = settings.clock().nanoTime();
+            }
+            if (!writeInterest) {
+                writeInterest = true;
+                updateInterest();
+            }
+        }
+        if (overHigh && outbound.queuedBytes() < settings.lowWatermark()) {
+            onLowWatermark();
         }
     }
 
@@ -799,6 +1063,19 @@ final class Connection implements EventLoop.Selectable {
         if (state < OPEN) {
             counters.increment(LoopCounters.HANDSHAKES_FAILED);
         }
+        notifyErrorListener(code, reason);
+        beginClose(code, reason);
+    }
+
+    /** Ends the connection at once, without CLOSE (the peer cannot be written to), reporting it as an error. */
+    private void abort(ErrorCode code, String reason) {
+        LOG.warn("{}: closing: {} ({})", description, reason, code);
+        counters.error(code);
+        notifyErrorListener(code, reason);
+        closeNow(code, reason, null);
+    }
+
+    private void notifyErrorListener(ErrorCode code, String reason) {
         if (settings.errorListener() != null) {
             try {
                 settings.errorListener().onConnectionError(description, code, reason);
@@ -806,7 +1083,6 @@ final class Connection implements EventLoop.Selectable {
                 LOG.warn("{}: connection error listener failed", description, e);
             }
         }
-        beginClose(code, reason);
     }
 
     /** Ends the connection in an orderly way: CLOSE with the code, then wait for the peer to close. */
@@ -821,19 +1097,29 @@ final class Connection implements EventLoop.Selectable {
         beginClose(code, reason);
     }
 
+    /** Starts an orderly close unless already closed; returns whether the connection was still open or closing. */
+    boolean closeGracefullyIfOpen(ErrorCode code, String reason) {
+        if (state == CLOSED) {
+            return false;
+        }
+        closeGracefully(code, reason);
+        return true;
+    }
+
     private void beginClose(ErrorCode code, String reason) {
         closeCode = code;
         closeReason = reason;
-        failWaiters(null);
         if (state == CONNECTING) {
             closeNow(code, reason, null);
             return;
         }
+        // CLOSING before the waiters fail: their callbacks run now, and must see a connection that takes nothing.
+        state = CLOSING;
         byte[] text = Texts.utf8(reason, MAX_TEXT_LENGTH);
         ByteBuffer out = frame(TYPE_CLOSE, 0, 2 + text.length);
         out.putShort(payloadOffset, (short) code.code());
         out.put(payloadOffset + 2, text);
-        state = CLOSING;
+        failWaiters(null);
         if (!inRead) {
             releaseSpill();
         }
@@ -860,29 +1146,40 @@ final class Connection implements EventLoop.Selectable {
         } catch (IOException ignore) {
             // Closing is best effort; the descriptor is released either way.
         }
+        counters.add(LoopCounters.OUTBOUND_BYTES, -outbound.queuedBytes());
         outbound.releaseAll();
         if (!inRead) {
             releaseSpill();
         }
-        failWaiters(cause);
+        ConnectionClosedException failure = failWaiters(cause);
+        writable = true;
         if (loopIndex >= 0) {
             loop.removeConnection(this);
             counters.increment(LoopCounters.CONNECTIONS_CLOSED);
             counters.add(LoopCounters.CONNECTIONS_ACTIVE, -1);
         }
+        if (settings.openConnections() != null) {
+            settings.openConnections().decrementAndGet();
+        }
+        if (owner != null) {
+            owner.onConnectionClosed(this, failure != null ? failure : closedException(cause));
+        }
     }
 
-    private void failWaiters(Throwable cause) {
-        if (pending.size() == 0 && (ready == null || ready.isDone())) {
-            return;
+    /** Fails every pending request; returns the exception used, or null if none was pending. */
+    private ConnectionClosedException failWaiters(Throwable cause) {
+        if (pending.size() == 0) {
+            return null;
         }
-        ConnectionClosedException e = cause == null
+        ConnectionClosedException e = closedException(cause);
+        pending.drain(p -> p.completeExceptionally(e));
+        return e;
+    }
+
+    private ConnectionClosedException closedException(Throwable cause) {
+        return cause == null
             ? new ConnectionClosedException(closeCode, description + " closed: " + closeReason)
             : new ConnectionClosedException(closeCode, description + " closed: " + closeReason, cause);
-        pending.drain(p -> p.completeExceptionally(e));
-        if (ready != null) {
-            ready.completeExceptionally(e);
-        }
     }
 
     private void cancelTimer() {

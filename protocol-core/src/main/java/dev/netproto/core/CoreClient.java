@@ -2,38 +2,81 @@ package dev.netproto.core;
 
 import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
+import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.ConnectionClosedException;
+import dev.netproto.api.ConnectionState;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
 import dev.netproto.api.OverloadedException;
+import dev.netproto.api.ReconnectPolicy;
+import dev.netproto.api.RequestTimeoutException;
 import dev.netproto.api.RouteConfig;
+import dev.netproto.api.spi.MetricsSource;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The client side of one connection. Thread-safe: calls on the connection's loop write directly; calls from
- * other threads copy the body and hand the work to the loop.
+ * A client: one connection at a time to one endpoint, replaced by a new one when the policy says to reconnect.
+ *
+ * <p><b>Threading.</b> Every connection of a client lives on the client's home loop, and all reconnect state
+ * ({@link #queue}, {@link #attempts}, timers) is written only there. Public methods may be called from any thread:
+ * calls on the home loop write directly; others copy the body and hand it over as a {@link PendingRequest} task.
+ * {@link #current}, {@link #state} and {@link #closed} are volatile so that callers see them.
  */
 final class CoreClient implements Client {
     /** Route names cached as UTF-8, up to this many, so that a request allocates no encoded name. */
     static final int ROUTE_CACHE_LIMIT = 1024;
+    /** How often requests queued during a reconnect are checked for their timeout. */
+    static final long QUEUE_SWEEP_NS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoreClient.class);
 
     private final Endpoint endpoint;
-    private final Connection connection;
+    private final ClientOptions options;
+    private final TransportProvider transport;
+    private final Settings settings;
+    private final EventLoop loop;
+    private final ReconnectPolicy policy;
     private final ConcurrentHashMap<String, byte[]> routes = new ConcurrentHashMap<>();
-    private volatile boolean closed;
+    /** Bytes of request bodies handed to the loop and not yet queued on the connection. */
+    private final AtomicLong handoffBytes = new AtomicLong();
+    /** Threads waiting for room under the backpressure policy. */
+    private final ConcurrentLinkedQueue<Thread> waiters = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Client> firstConnect = new CompletableFuture<>();
+    /** Requests made while reconnecting; loop only. */
+    private final ArrayDeque<PendingRequest> queue = new ArrayDeque<>();
 
-    private CoreClient(Endpoint endpoint, Connection connection) {
+    private volatile Connection current;
+    private volatile boolean closed;
+    private volatile ConnectionState state;
+    /** The largest payload the server accepts, from its last HELLO. */
+    private volatile int peerMaxFrameLength;
+    private boolean everConnected;
+    private int attempts;
+    private EventLoop.Timer reconnectTimer;
+    private EventLoop.Timer sweepTimer;
+
+    private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop) {
         this.endpoint = endpoint;
-        this.connection = connection;
+        this.options = options;
+        this.transport = transport;
+        this.settings = Settings.forClient(options);
+        this.loop = loop;
+        this.policy = options.reconnect();
     }
 
     static CompletableFuture<Client> connect(Endpoint endpoint, ClientOptions options, TransportProvider transport) {
@@ -45,47 +88,45 @@ final class CoreClient implements Client {
                 "connect to " + endpoint + " failed: " + e, e));
         }
         EventLoop loop = ClientLoops.group().next();
-        Settings settings = new Settings(RouteTable.EMPTY, null, null, options.security(), options.maxFrameLength(),
-            options.connectTimeout().toNanos());
-        Connection connection = new Connection(loop, channel, true, settings, endpoint.toString());
-        CoreClient client = new CoreClient(endpoint, connection);
-        CompletableFuture<Client> ready = new CompletableFuture<>();
+        CoreClient client = new CoreClient(endpoint, options, transport, loop);
         try {
-            loop.execute(() -> connection.startClient(client, ready));
+            loop.execute(() -> client.open(channel, "connecting to " + endpoint));
         } catch (OverloadedException e) {
-            try {
-                channel.close();
-            } catch (IOException ignore) {
-                // The channel was never registered; nothing else holds it.
-            }
+            closeQuietly(channel);
             return CompletableFuture.failedFuture(e);
         }
-        return ready;
+        return client.firstConnect;
     }
+
+    // ---------------------------------------------------------------- public API (any thread)
 
     @Override
     public CompletableFuture<Message> request(String route, ByteBuffer body) {
         Objects.requireNonNull(body, "body");
         byte[] name = routeBytes(route);
         if (closed) {
-            return CompletableFuture.failedFuture(connection.notOpen());
+            return CompletableFuture.failedFuture(closedException());
         }
-        int payloadLength = 1 + name.length + body.remaining();
-        if (payloadLength > connection.peerMaxFrameLength()) {
-            throw new IllegalArgumentException("request of " + payloadLength + " bytes to route '" + route
-                + "' exceeds the server's maximum frame length of " + connection.peerMaxFrameLength());
-        }
-        if (connection.loop().inEventLoop()) {
-            PendingRequest p = new PendingRequest(connection, name, route, null);
-            connection.sendRequest(p, body);
+        checkSize("request", route, 1 + name.length + body.remaining());
+        long deadline = settings.requestTimeoutNs() > 0 ? settings.clock().nanoTime() + settings.requestTimeoutNs()
+            : 0;
+        if (loop.inEventLoop()) {
+            PendingRequest p = new PendingRequest(this, name, route, null, deadline);
+            submit(p, body);
             return p;
+        }
+        OverloadedException full = awaitRoom();
+        if (full != null) {
+            return CompletableFuture.failedFuture(full);
         }
         byte[] copy = new byte[body.remaining()];
         body.get(body.position(), copy);
-        PendingRequest p = new PendingRequest(connection, name, route, copy);
+        PendingRequest p = new PendingRequest(this, name, route, copy, deadline);
+        handoffBytes.addAndGet(copy.length);
         try {
-            connection.loop().execute(p);
+            loop.execute(p);
         } catch (OverloadedException e) {
+            handoffBytes.addAndGet(-copy.length);
             p.completeExceptionally(e);
         }
         return p;
@@ -95,30 +136,43 @@ final class CoreClient implements Client {
     public boolean send(String route, ByteBuffer body) {
         Objects.requireNonNull(body, "body");
         byte[] name = routeBytes(route);
-        if (closed || !connection.isOpen()) {
+        if (!isOpen()) {
             return false;
         }
-        int payloadLength = 1 + name.length + body.remaining();
-        if (payloadLength > connection.peerMaxFrameLength()) {
-            throw new IllegalArgumentException("message of " + payloadLength + " bytes to route '" + route
-                + "' exceeds the server's maximum frame length of " + connection.peerMaxFrameLength());
+        checkSize("message", route, 1 + name.length + body.remaining());
+        if (loop.inEventLoop()) {
+            return current.sendMessage(name, body);
         }
-        if (connection.loop().inEventLoop()) {
-            return connection.sendMessage(name, body);
+        if (awaitRoom() != null) {
+            return false;
         }
         byte[] copy = new byte[body.remaining()];
         body.get(body.position(), copy);
+        handoffBytes.addAndGet(copy.length);
         try {
-            connection.loop().execute(() -> connection.sendMessage(name, ByteBuffer.wrap(copy)));
+            loop.execute(() -> {
+                handedOff(copy.length);
+                Connection c = current;
+                if (c != null) {
+                    c.sendMessage(name, ByteBuffer.wrap(copy));
+                }
+            });
             return true;
         } catch (OverloadedException e) {
+            handoffBytes.addAndGet(-copy.length);
             return false;
         }
     }
 
     @Override
     public boolean isOpen() {
-        return !closed && connection.isOpen();
+        Connection c = current;
+        return !closed && c != null && c.isOpen() && !c.isDraining();
+    }
+
+    @Override
+    public MetricsSource metrics() {
+        return ClientLoops.group().metrics();
     }
 
     @Override
@@ -132,8 +186,8 @@ final class CoreClient implements Client {
             return;
         }
         closed = true;
-        EventLoop loop = connection.loop();
-        Runnable task = () -> connection.closeGracefully(ErrorCode.NORMAL, "closed by the client");
+        wakeWaiters();
+        Runnable task = this::closeOnLoop;
         if (loop.inEventLoop()) {
             task.run();
             return;
@@ -151,7 +205,284 @@ final class CoreClient implements Client {
 
     @Override
     public String toString() {
-        return "Client[" + connection + "]";
+        return "Client[" + endpoint + ", " + state + "]";
+    }
+
+    // ---------------------------------------------------------------- loop side
+
+    /** Opens a connection on an already connecting channel. Loop thread. */
+    private void open(SocketChannel channel, String detail) {
+        if (closed) {
+            closeQuietly(channel);
+            return;
+        }
+        setState(ConnectionState.CONNECTING, detail);
+        Connection connection = new Connection(loop, channel, this, settings, endpoint.toString());
+        current = connection;
+        connection.startClient();
+    }
+
+    /** A request handed over from another thread. */
+    void onHandedOff(PendingRequest p) {
+        handedOff(p.body.length);
+        submit(p, ByteBuffer.wrap(p.body));
+    }
+
+    private void handedOff(int bytes) {
+        handoffBytes.addAndGet(-bytes);
+        if (!waiters.isEmpty()) {
+            wakeWaiters();
+        }
+    }
+
+    /** Sends a request on the current connection, or queues it while reconnecting, or fails it. Loop thread. */
+    private void submit(PendingRequest p, ByteBuffer body) {
+        if (p.isDone()) {
+            return;
+        }
+        Connection c = current;
+        if (!closed && c != null && c.isOpen() && !c.isDraining()) {
+            c.sendRequest(p, body);
+            return;
+        }
+        if (!closed && policy.enabled() && state != ConnectionState.CLOSED) {
+            if (queue.size() >= policy.queueLimit()) {
+                p.completeExceptionally(policy.queueLimit() == 0
+                    ? new ConnectionClosedException(ErrorCode.TRANSPORT_ERROR, "not connected to " + endpoint
+                        + " (reconnecting); requests are not queued")
+                    : new OverloadedException("reconnect queue to " + endpoint + " is full ("
+                        + policy.queueLimit() + " requests)"));
+                return;
+            }
+            if (p.body == null) {
+                p.body = new byte[body.remaining()];
+                body.get(body.position(), p.body);
+            }
+            queue.add(p);
+            scheduleSweep();
+            return;
+        }
+        p.completeExceptionally(c != null && !closed ? c.notOpen() : closedException());
+    }
+
+    void onConnected(Connection c) {
+        if (c != current) {
+            return;
+        }
+        everConnected = true;
+        attempts = 0;
+        peerMaxFrameLength = c.peerMaxFrameLength();
+        setState(ConnectionState.CONNECTED, "connected to " + endpoint);
+        firstConnect.complete(this);
+        while (!queue.isEmpty() && c.isOpen()) {
+            PendingRequest p = queue.poll();
+            if (!p.isDone()) {
+                c.sendRequest(p, ByteBuffer.wrap(p.body));
+            }
+        }
+    }
+
+    void onGoAway(Connection c) {
+        if (c != current || closed) {
+            return;
+        }
+        if (policy.enabled()) {
+            // The old connection finishes its in-flight requests and closes itself; new ones wait for the next.
+            setState(ConnectionState.DISCONNECTED, "server sent GOAWAY");
+            scheduleReconnect();
+        }
+    }
+
+    void onConnectionClosed(Connection c, ConnectionClosedException cause) {
+        if (c != current) {
+            return;
+        }
+        wakeWaiters();
+        if (!everConnected) {
+            closed = true;
+            setState(ConnectionState.CLOSED, cause.getMessage());
+            firstConnect.completeExceptionally(cause);
+            return;
+        }
+        if (closed) {
+            setState(ConnectionState.CLOSED, "closed by the client");
+            return;
+        }
+        if (policy.enabled()) {
+            if (state != ConnectionState.DISCONNECTED) {
+                setState(ConnectionState.DISCONNECTED, cause.getMessage());
+            }
+            if (reconnectTimer == null) {
+                scheduleReconnect();
+            }
+            return;
+        }
+        closed = true;
+        setState(ConnectionState.CLOSED, cause.getMessage());
+        failQueue(cause);
+    }
+
+    void onWritable() {
+        wakeWaiters();
+    }
+
+    private void scheduleReconnect() {
+        attempts++;
+        if (attempts > policy.maxAttempts()) {
+            closed = true;
+            ConnectionClosedException e = new ConnectionClosedException(ErrorCode.TRANSPORT_ERROR,
+                "gave up reconnecting to " + endpoint + " after " + policy.maxAttempts() + " attempts");
+            LOG.warn("{}", e.getMessage());
+            setState(ConnectionState.CLOSED, e.getMessage());
+            failQueue(e);
+            return;
+        }
+        // Full jitter: uniform in [0, ceiling], so that many clients that lost one server do not return in step.
+        long delay = ThreadLocalRandom.current().nextLong(policy.ceilingNanos(attempts) + 1);
+        reconnectTimer = loop.schedule(delay, this::attemptReconnect);
+    }
+
+    private void attemptReconnect() {
+        reconnectTimer = null;
+        if (closed) {
+            return;
+        }
+        int attempt = attempts;
+        setState(ConnectionState.CONNECTING, "reconnect attempt " + attempt + " to " + endpoint);
+        // Resolving and opening may block (DNS), so it happens on a virtual thread, never on the loop.
+        Thread.ofVirtual().name("netproto-reconnect").start(() -> {
+            try {
+                SocketChannel channel = transport.connect(endpoint, options.transport());
+                execute(() -> open(channel, "reconnect attempt " + attempt), () -> closeQuietly(channel));
+            } catch (IOException | RuntimeException e) {
+                execute(() -> onAttemptFailed(e), () -> { });
+            }
+        });
+    }
+
+    private void execute(Runnable task, Runnable onRefused) {
+        try {
+            loop.execute(task);
+        } catch (OverloadedException e) {
+            LOG.warn("client of {}: loop refused a reconnect step: {}", endpoint, e.getMessage());
+            onRefused.run();
+        }
+    }
+
+    private void onAttemptFailed(Exception e) {
+        if (closed) {
+            return;
+        }
+        setState(ConnectionState.DISCONNECTED, "reconnect attempt " + attempts + " failed: " + e);
+        scheduleReconnect();
+    }
+
+    private void scheduleSweep() {
+        if (sweepTimer == null && settings.requestTimeoutNs() > 0) {
+            sweepTimer = loop.schedule(QUEUE_SWEEP_NS, this::sweepQueue);
+        }
+    }
+
+    /** Fails queued requests whose timeout passed while waiting for a connection. */
+    private void sweepQueue() {
+        sweepTimer = null;
+        long now = settings.clock().nanoTime();
+        while (!queue.isEmpty() && (queue.peek().isDone() || now - queue.peek().deadlineNs >= 0)) {
+            PendingRequest p = queue.poll();
+            p.completeExceptionally(new RequestTimeoutException(p + " to " + endpoint + " waited "
+                + TimeUnit.NANOSECONDS.toMillis(settings.requestTimeoutNs()) + " ms for a connection"));
+        }
+        if (!queue.isEmpty()) {
+            scheduleSweep();
+        }
+    }
+
+    private void closeOnLoop() {
+        if (reconnectTimer != null) {
+            reconnectTimer.cancel();
+            reconnectTimer = null;
+        }
+        failQueue(closedException());
+        Connection c = current;
+        if (c == null || !c.closeGracefullyIfOpen(ErrorCode.NORMAL, "closed by the client")) {
+            setState(ConnectionState.CLOSED, "closed by the client");
+        }
+    }
+
+    private void failQueue(Exception cause) {
+        while (!queue.isEmpty()) {
+            queue.poll().completeExceptionally(cause);
+        }
+    }
+
+    private void setState(ConnectionState next, String detail) {
+        if (state == ConnectionState.CLOSED || state == next) {
+            return;
+        }
+        state = next;
+        LOG.debug("client of {}: {} ({})", endpoint, next, detail);
+        if (options.stateListener() != null) {
+            try {
+                options.stateListener().onStateChange(next, detail);
+            } catch (RuntimeException e) {
+                LOG.warn("client of {}: state listener failed", endpoint, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Waits for room under the backpressure policy; returns the refusal, or null when there is room. */
+    private OverloadedException awaitRoom() {
+        if (hasRoom()) {
+            return null;
+        }
+        long waitNs = options.backpressureWait().toNanos();
+        if (waitNs > 0) {
+            long deadline = System.nanoTime() + waitNs;
+            Thread self = Thread.currentThread();
+            waiters.add(self);
+            try {
+                while (!hasRoom() && !closed && !self.isInterrupted()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            } finally {
+                waiters.remove(self);
+            }
+            if (hasRoom()) {
+                return null;
+            }
+        }
+        return new OverloadedException("output to " + endpoint + " is above its high watermark of "
+            + settings.highWatermark() + " bytes" + (waitNs > 0 ? " after waiting "
+            + TimeUnit.NANOSECONDS.toMillis(waitNs) + " ms" : "") + "; not sent");
+    }
+
+    private boolean hasRoom() {
+        Connection c = current;
+        return (c == null || c.isWritable()) && handoffBytes.get() < settings.highWatermark();
+    }
+
+    private void wakeWaiters() {
+        for (Thread t : waiters) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void checkSize(String what, String route, int payloadLength) {
+        int max = peerMaxFrameLength;
+        if (payloadLength > max) {
+            throw new IllegalArgumentException(what + " of " + payloadLength + " bytes to route '" + route
+                + "' exceeds the server's maximum frame length of " + max);
+        }
+    }
+
+    private ConnectionClosedException closedException() {
+        return new ConnectionClosedException(ErrorCode.NORMAL, "client of " + endpoint + " is closed");
     }
 
     private byte[] routeBytes(String route) {
@@ -159,7 +490,7 @@ final class CoreClient implements Client {
         if (name == null) {
             try {
                 name = RouteConfig.checkName(route);
-            } catch (dev.netproto.api.ConfigurationException e) {
+            } catch (ConfigurationException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
             if (routes.size() < ROUTE_CACHE_LIMIT) {
@@ -167,5 +498,13 @@ final class CoreClient implements Client {
             }
         }
         return name;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignore) {
+            // The channel was never registered; nothing else holds it.
+        }
     }
 }

@@ -13,22 +13,19 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A running server: its loops, listeners and blocking executor. Thread-safe. */
 final class CoreServer implements Server {
-    /** How long connections get to answer CLOSE when the server closes. */
-    static final long CLOSE_GRACE_NS = TimeUnit.SECONDS.toNanos(2);
-
     private static final Logger LOG = LoggerFactory.getLogger(CoreServer.class);
 
     private final EventLoopGroup group;
@@ -62,9 +59,8 @@ final class CoreServer implements Server {
         ExecutorService owned = anyBlocking && config.blockingExecutor() == null
             ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("netproto-handler-", 0).factory())
             : null;
-        Settings settings = new Settings(new RouteTable(config.routes()),
-            owned != null ? owned : config.blockingExecutor(), config.errorListener(), config.security(),
-            config.maxFrameLength(), 0);
+        Settings settings = Settings.forServer(config, new RouteTable(config.routes()),
+            owned != null ? owned : config.blockingExecutor());
         EventLoopGroup group = new EventLoopGroup("netproto-server", config.eventLoops(), false, System::nanoTime);
         List<ServerSocketChannel> channels = new ArrayList<>();
         List<Endpoint> bound = new ArrayList<>();
@@ -146,11 +142,15 @@ final class CoreServer implements Server {
     }
 
     @Override
-    public void close() {
+    public void close(Duration grace) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative: " + grace);
+        }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Throwable failure = group.shutdown(CLOSE_GRACE_NS);
+        LOG.info("shutting down {}: GOAWAY to every connection, {} ms grace", endpoints, grace.toMillis());
+        Throwable failure = group.shutdown(grace.toNanos());
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }

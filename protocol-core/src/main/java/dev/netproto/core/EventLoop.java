@@ -63,6 +63,12 @@ final class EventLoop implements Executor {
     static final int MAX_TASKS_PER_CYCLE = 4096;
     /** The read buffer shared by the loop's connections; frames that fit are parsed in place. */
     static final int READ_BUFFER_SIZE = 64 * 1024;
+    /**
+     * How often the loop checks its connections' timeouts and heartbeats, in real time. A scan of every connection
+     * every 50 ms costs microseconds even at 10,000 connections, allocates nothing, and needs no timer object per
+     * connection; timeouts fire up to one tick late. Each connection reads its own (possibly injected) clock.
+     */
+    static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Back-off after an unexpected failure of the loop itself, so that a persistent fault does not spin. */
     static final long LOOP_FAILURE_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -96,11 +102,13 @@ final class EventLoop implements Executor {
     private volatile boolean isTerminated;
     private volatile long shutdownDeadlineNs;
 
+
     private Connection[] dirty = new Connection[64];
     private int dirtyCount;
     private Connection[] connections = new Connection[64];
     private int connectionCount;
     private Throwable terminationFailure;
+    private long nextTickNs;
 
     EventLoop(String name, boolean daemon, LongSupplier nanoClock) {
         this.name = name;
@@ -275,7 +283,7 @@ final class EventLoop implements Executor {
         closeRegistered();
         for (int i = connectionCount - 1; i >= 0; i--) {
             if (i < connectionCount) {
-                connections[i].closeGracefully(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "shutting down");
+                connections[i].goAway();
             }
         }
     }
@@ -321,7 +329,25 @@ final class EventLoop implements Executor {
         }
         runTasks();
         runTimers();
+        if (connectionCount > 0 && nanoTime() - nextTickNs >= 0) {
+            nextTickNs = nanoTime() + TICK_NS;
+            tick();
+        }
         flushDirty();
+    }
+
+    private void tick() {
+        for (int i = connectionCount - 1; i >= 0; i--) {
+            if (i >= connectionCount) {
+                continue;
+            }
+            Connection c = connections[i];
+            try {
+                c.onTick();
+            } catch (RuntimeException e) {
+                c.onFailure(e);
+            }
+        }
     }
 
     /** Milliseconds until the next timer (at least 1), or 0 to block until woken. */
@@ -331,10 +357,13 @@ final class EventLoop implements Executor {
             until = Math.min(TimeUnit.MILLISECONDS.toNanos(10), shutdownDeadlineNs - nanoTime());
         } else {
             Timer next = timers.peek();
-            if (next == null) {
+            if (next == null && connectionCount == 0) {
                 return 0;
             }
-            until = next.deadlineNs - nanoTime();
+            until = next == null ? Long.MAX_VALUE : next.deadlineNs - nanoTime();
+            if (connectionCount > 0) {
+                until = Math.min(until, nextTickNs - nanoTime());
+            }
         }
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(until + 999_999));
     }
@@ -394,6 +423,14 @@ final class EventLoop implements Executor {
         isTerminated = true;
         try {
             closeRegistered();
+            // The grace period is over: tell whoever is left why, send what can be sent at once, then close.
+            for (int i = connectionCount - 1; i >= 0; i--) {
+                if (i < connectionCount) {
+                    connections[i].closeGracefully(dev.netproto.api.ErrorCode.SHUTTING_DOWN,
+                        "shutting down: grace period ended");
+                }
+            }
+            flushDirty();
             for (int i = connectionCount - 1; i >= 0; i--) {
                 connections[i].closeNow(dev.netproto.api.ErrorCode.SHUTTING_DOWN, "event loop stopped", null);
             }

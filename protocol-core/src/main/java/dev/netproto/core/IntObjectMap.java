@@ -82,6 +82,22 @@ final class IntObjectMap<V> {
         }
     }
 
+    /** Visits every entry; the map must not be changed during the visit. */
+    @SuppressWarnings("unchecked")
+    void forEach(Entry<V> visitor) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != 0) {
+                visitor.accept(keys[i], (V) values[i]);
+            }
+        }
+    }
+
+    /** Receives one entry. */
+    @FunctionalInterface
+    interface Entry<V> {
+        void accept(int key, V value);
+    }
+
     /** Removes every entry, handing each value to the consumer. */
     @SuppressWarnings("unchecked")
     void drain(Consumer<V> consumer) {

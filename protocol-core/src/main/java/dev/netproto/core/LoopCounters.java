@@ -21,6 +21,12 @@ final class LoopCounters {
     static final int HANDSHAKES_COMPLETED = Metric.HANDSHAKES_COMPLETED.ordinal();
     static final int HANDSHAKES_FAILED = Metric.HANDSHAKES_FAILED.ordinal();
     static final int BUFFERS_IN_USE = Metric.BUFFERS_IN_USE.ordinal();
+    static final int CONNECTIONS_REFUSED = Metric.CONNECTIONS_REFUSED.ordinal();
+    static final int OUTBOUND_BYTES = Metric.OUTBOUND_BYTES.ordinal();
+    static final int READS_SUSPENDED = Metric.READS_SUSPENDED.ordinal();
+    static final int REQUESTS_TIMED_OUT = Metric.REQUESTS_TIMED_OUT.ordinal();
+    static final int LATE_RESPONSES = Metric.LATE_RESPONSES.ordinal();
+    static final int PINGS_SENT = Metric.PINGS_SENT.ordinal();
     static final int ERRORS = Metric.ERRORS.ordinal();
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

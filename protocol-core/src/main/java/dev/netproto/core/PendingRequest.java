@@ -1,35 +1,40 @@
 package dev.netproto.core;
 
 import dev.netproto.api.Message;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A request waiting for its response. It is itself the future returned to the caller (one object per request),
- * and the task that hands the request to the loop when {@code request} is called from another thread.
+ * A request waiting for its answer. It is itself the future returned to the caller (one object per request), and
+ * the task that hands the request to the client's loop when {@code request} is called from another thread.
+ *
+ * <p>Fields other than those of the future are written by the calling thread before the hand-off (which
+ * publishes them through the task queue) and afterwards only by the loop.
  */
 final class PendingRequest extends CompletableFuture<Message> implements Runnable {
-    final Connection connection;
+    final CoreClient client;
     final byte[] route;
     final String routeName;
-    /** The body copied by the calling thread; null when the request was written directly on the loop. */
-    private final byte[] body;
+    /** When the request times out, by the client's clock; {@link Long#MAX_VALUE} for never. */
+    final long deadlineNs;
+    /** The body, copied when the request crosses threads or waits for a reconnect; else null. */
+    byte[] body;
     int requestId;
 
-    PendingRequest(Connection connection, byte[] route, String routeName, byte[] body) {
-        this.connection = connection;
+    PendingRequest(CoreClient client, byte[] route, String routeName, byte[] body, long deadlineNs) {
+        this.client = client;
         this.route = route;
         this.routeName = routeName;
         this.body = body;
+        this.deadlineNs = deadlineNs;
     }
 
     @Override
     public void run() {
-        connection.sendRequest(this, ByteBuffer.wrap(body));
+        client.onHandedOff(this);
     }
 
     @Override
     public String toString() {
-        return "request " + requestId + " to route '" + routeName + "' on " + connection;
+        return "request " + Integer.toUnsignedString(requestId) + " to route '" + routeName + "'";
     }
 }

@@ -1,18 +1,57 @@
 package dev.netproto.core;
 
+import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ConnectionErrorListener;
+import dev.netproto.api.ConnectionOptions;
+import dev.netproto.api.NanoClock;
+import dev.netproto.api.ServerConfig;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What every connection of one server (or one client) shares. Immutable.
+ * What every connection of one server (or one client) shares, with durations already in nanoseconds. Immutable
+ * apart from {@link #openConnections}, which the acceptor and the connections update.
  *
- * @param routes           the handlers by route; empty for clients
- * @param blockingExecutor runs blocking handlers; null when there are none
- * @param errorListener    told about connections that end with an error; null for none
- * @param security         the security mechanism this side requires
- * @param maxFrameLength   the largest payload this side accepts
- * @param connectTimeoutNs clients: how long connect and HELLO may take; 0 for servers
+ * @param routes             the handlers by route; empty for clients
+ * @param blockingExecutor   runs blocking handlers; null when there are none
+ * @param errorListener      told about connections that end with an error; null for none
+ * @param security           the security mechanism this side requires
+ * @param maxFrameLength     the largest payload this side accepts
+ * @param clock              time source of every timeout and heartbeat
+ * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for servers
+ * @param handshakeTimeoutNs how long HELLO may take; 0 for no limit
+ * @param idleTimeoutNs      close after this long without a complete frame; 0 for no limit
+ * @param writeTimeoutNs     close after queued output made no progress this long; 0 for no limit
+ * @param heartbeatNs        PING after this long without a frame; 0 for no heartbeats
+ * @param missedHeartbeats   intervals without a frame before the peer is dead
+ * @param lowWatermark       resume under this many queued bytes
+ * @param highWatermark      pause above this many queued bytes
+ * @param maxInFlight        in-flight request limit
+ * @param requestTimeoutNs   clients: how long a request waits for its answer; 0 for no limit
+ * @param maxConnections     servers: the connection limit; 0 for clients
+ * @param openConnections    servers: connections open now, across loops; null for clients
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
-                String security, int maxFrameLength, long connectTimeoutNs) {
+                String security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
+                long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs, long heartbeatNs,
+                int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight, long requestTimeoutNs,
+                int maxConnections, AtomicInteger openConnections) {
+
+    static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor) {
+        ConnectionOptions c = config.connection();
+        return new Settings(routes, blockingExecutor, config.errorListener(), config.security(),
+            config.maxFrameLength(), config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
+            c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(), c.missedHeartbeats(),
+            c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
+            config.maxConnections(), new AtomicInteger());
+    }
+
+    static Settings forClient(ClientOptions options) {
+        ConnectionOptions c = options.connection();
+        return new Settings(RouteTable.EMPTY, null, null, options.security(), options.maxFrameLength(),
+            options.clock(), options.connectTimeout().toNanos(), c.handshakeTimeout().toNanos(),
+            c.idleTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
+            c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
+            c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null);
+    }
 }

@@ -27,6 +27,18 @@ public enum Metric {
     TASKS_REJECTED,
     /** Pooled buffers handed out and not yet returned (gauge); 0 when idle and nothing leaks. */
     BUFFERS_IN_USE,
+    /** Connections refused because the server was at its maximum. */
+    CONNECTIONS_REFUSED,
+    /** Bytes of encoded frames queued and not yet written to sockets (gauge). */
+    OUTBOUND_BYTES,
+    /** Times a connection stopped reading because its peer did not read its output. */
+    READS_SUSPENDED,
+    /** Requests that got no answer within the request timeout. */
+    REQUESTS_TIMED_OUT,
+    /** Responses (or errors) that arrived for requests no longer pending, such as timed-out ones. */
+    LATE_RESPONSES,
+    /** PING frames sent. */
+    PINGS_SENT,
     /** Errors of every code; see {@link MetricsSource#errors(dev.netproto.api.ErrorCode)} for each code. */
     ERRORS
 }
