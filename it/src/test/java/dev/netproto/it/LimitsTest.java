@@ -174,4 +174,40 @@ class LimitsTest {
             }
         }
     }
+
+    @Test
+    void shouldWaitForRoomWhenThePolicySaysWaitAndSendOnceTheServerReads() throws Exception {
+        try (RawServer raw = new RawServer(4096)) {
+            ClientOptions waiting = ClientOptions.builder()
+                .transport(new dev.netproto.api.TransportOptions(true, 0, 4096, 0, true))
+                .connection(ConnectionOptions.builder().writeBufferWatermarks(16 * 1024, 64 * 1024).build())
+                .backpressureWait(Duration.ofSeconds(30))
+                .build();
+            CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), waiting);
+            raw.acceptAndHello();
+            try (Client client = connecting.get(10, TimeUnit.SECONDS)) {
+                CompletableFuture<Thread> blocked = new CompletableFuture<>();
+                ConcurrentLinkedQueue<CompletableFuture<Message>> refused = new ConcurrentLinkedQueue<>();
+                Thread sender = Thread.ofPlatform().start(() -> {
+                    blocked.complete(Thread.currentThread());
+                    for (int i = 0; i < 200; i++) {
+                        // 200 × 8 KiB = 1.6 MiB: more than the socket buffers and the 64 KiB watermark hold.
+                        CompletableFuture<Message> f = client.request("echo", new byte[8 * 1024]);
+                        if (f.isCompletedExceptionally()) {
+                            refused.add(f);
+                        }
+                    }
+                });
+                Thread t = blocked.get(10, TimeUnit.SECONDS);
+                Conditions.await("the sender waits for room", Duration.ofSeconds(20),
+                    () -> t.getState() == Thread.State.TIMED_WAITING);
+                for (int i = 0; i < 200; i++) {
+                    assertEquals(RawPeer.REQUEST, raw.read().type(), "request " + i + " arrives once read");
+                }
+                sender.join(20_000);
+                assertTrue(!sender.isAlive(), "every send went through once the server read");
+                assertTrue(refused.isEmpty(), "refused although the policy is to wait: " + refused);
+            }
+        }
+    }
 }
