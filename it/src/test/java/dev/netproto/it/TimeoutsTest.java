@@ -18,6 +18,8 @@ import dev.netproto.api.Server;
 import dev.netproto.api.spi.Metric;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -199,6 +201,43 @@ class TimeoutsTest {
             ConnectionClosedException closed = assertInstanceOf(ConnectionClosedException.class, e.getCause());
             assertEquals(ErrorCode.TIMEOUT, closed.code());
             assertTrue(closed.getMessage().contains("HELLO did not complete within 4000 ms"), closed.getMessage());
+        }
+    }
+
+    @Test
+    void shouldFailATransportConnectThatDoesNotComplete() throws Exception {
+        // A listener that never accepts, with its accept queue filled: Linux then drops further SYNs, so a new
+        // connect stays pending (the kernel retransmits the SYN for a minute or more).
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                    ch.configureBlocking(false);
+                    ch.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
+                        full.getLocalPort()));
+                    fillers.add(ch.socket());
+                }
+                CompletableFuture<Void> started = new CompletableFuture<>();
+                ClientOptions options = ClientOptions.builder().clock(clock).connectTimeout(Duration.ofSeconds(3))
+                    .connection(noTimers().build()).stateListener((state, detail) -> started.complete(null))
+                    .build();
+                CompletableFuture<Client> connecting =
+                    Client.connectAsync("tcp://127.0.0.1:" + full.getLocalPort(), options);
+                started.get(10, TimeUnit.SECONDS);
+                assertFalse(connecting.isDone(), "the connect is pending");
+                clock.advance(Duration.ofSeconds(3));
+                ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> connecting.get(10, TimeUnit.SECONDS));
+                ConnectionClosedException closed = assertInstanceOf(ConnectionClosedException.class, e.getCause());
+                assertEquals(ErrorCode.TIMEOUT, closed.code());
+                assertTrue(closed.getMessage().contains("transport connect did not complete within 3000 ms"),
+                    closed.getMessage());
+            } finally {
+                for (java.net.Socket s : fillers) {
+                    s.close();
+                }
+            }
         }
     }
 }

@@ -216,9 +216,10 @@ final class CoreClient implements Client {
             closeQuietly(channel);
             return;
         }
-        setState(ConnectionState.CONNECTING, detail);
         Connection connection = new Connection(loop, channel, this, settings, endpoint.toString());
         current = connection;
+        // Reported after the connection exists: its timeouts count from now.
+        setState(ConnectionState.CONNECTING, detail);
         connection.startClient();
     }
 
