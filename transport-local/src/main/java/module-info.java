@@ -1,8 +1,11 @@
 /**
- * The {@code unix://} transport: Unix domain sockets through the JDK's {@link java.net.UnixDomainSocketAddress},
- * on the same selector-based event loops as TCP. The provider arrives with the transports issue (#5); until then
- * this module only reserves its name and its place in the build.
+ * The {@code unix:///path/to.sock} transport: Unix domain sockets through the JDK's
+ * {@link java.net.UnixDomainSocketAddress}, on the same selector-based event loops as TCP (no extra threads, no
+ * JNI). Found by the core with {@link java.util.ServiceLoader} by its scheme.
  */
 module dev.netproto.transport.local {
     requires dev.netproto.api;
+    requires org.slf4j;
+
+    provides dev.netproto.api.spi.TransportProvider with dev.netproto.transport.local.UnixTransportProvider;
 }

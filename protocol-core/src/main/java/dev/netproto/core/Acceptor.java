@@ -60,7 +60,10 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
         try {
             channel.configureBlocking(false);
             transport.configureAccepted(channel, options);
-            peer = String.valueOf(channel.getRemoteAddress());
+            java.net.SocketAddress remote = channel.getRemoteAddress();
+            // A Unix socket peer is unnamed; say which socket it came in on instead.
+            peer = remote instanceof java.net.UnixDomainSocketAddress unix && unix.getPath().toString().isEmpty()
+                ? "local peer on " + endpoint : String.valueOf(remote);
         } catch (IOException e) {
             LOG.debug("{}: accepted connection failed before use: {}", endpoint, e.toString());
             closeQuietly(channel);
@@ -91,7 +94,11 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
         if (key != null) {
             key.cancel();
         }
-        server.close();
+        try {
+            server.close();
+        } finally {
+            transport.unbound(endpoint);
+        }
     }
 
     @Override

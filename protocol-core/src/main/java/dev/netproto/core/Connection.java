@@ -770,6 +770,12 @@ final class Connection implements EventLoop.Selectable {
             counters.error(code);
             LOG.info("{}: peer closed the connection with {}: {}", description, code, text);
         }
+        // Answers produced before the CLOSE arrived (in this same read) still go out: one write attempt.
+        try {
+            outbound.writeTo(channel);
+        } catch (IOException ignore) {
+            // The peer is gone already; there is nobody left to tell.
+        }
         closeNow(code, "closed by peer: " + text, null);
     }
 

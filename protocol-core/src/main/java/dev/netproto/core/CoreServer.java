@@ -75,9 +75,10 @@ final class CoreServer implements Server {
                 register(group.first(), acceptor);
             }
         } catch (RuntimeException e) {
-            for (ServerSocketChannel channel : channels) {
+            for (int i = 0; i < channels.size(); i++) {
                 try {
-                    channel.close();
+                    channels.get(i).close();
+                    transports.get(i).unbound(config.listen().get(i));
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }

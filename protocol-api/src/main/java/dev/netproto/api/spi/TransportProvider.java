@@ -51,4 +51,14 @@ public interface TransportProvider {
      * @throws IOException if an option cannot be set
      */
     void configureAccepted(SocketChannel channel, TransportOptions options) throws IOException;
+
+    /**
+     * Releases what {@link #bind} left behind once the core has closed the listening channel, such as the socket
+     * file of a Unix domain socket. The default does nothing.
+     *
+     * @param endpoint the endpoint that was bound
+     * @throws IOException if cleaning up fails; the core logs it
+     */
+    default void unbound(Endpoint endpoint) throws IOException {
+    }
 }
