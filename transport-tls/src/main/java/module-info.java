@@ -1,8 +1,15 @@
 /**
- * The {@code tls://} transport: TLS 1.3 and 1.2 over {@link javax.net.ssl.SSLEngine}, driven by the core's event
- * loops, with mutual TLS, certificate pinning and PEM certificates (BouncyCastle). The provider arrives with the
- * TLS issue (#5); until then this module only reserves its name and its place in the build.
+ * The {@code tls://} transport: TLS 1.3 and 1.2 over {@link javax.net.ssl.SSLEngine}, with mutual TLS, certificate
+ * pinning, PEM certificates read with BouncyCastle, certificate rotation and development certificates.
+ *
+ * <p>This module builds and validates the TLS configuration ({@code TlsConfig}), the {@code SSLContext} and the
+ * configured engines ({@code TlsContexts}, {@code ReloadingTlsContext}) and development certificates
+ * ({@code DevCertificates}); the event-loop side, which runs the engines between socket and codec, and the
+ * {@code tls} transport provider come with the rest of issue #5. No package is exported yet.
  */
 module dev.netproto.transport.tls {
     requires dev.netproto.api;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
+    requires org.slf4j;
 }
