@@ -3,6 +3,7 @@
  */
 module dev.netproto.benchmarks {
     requires dev.netproto.api;
+    requires dev.netproto.core;
     requires jmh.core;
 
     exports dev.netproto.benchmarks;

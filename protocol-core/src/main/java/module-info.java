@@ -3,14 +3,19 @@
  * HELLO negotiation, the route dispatcher, and the default providers ({@code none} security, {@code noop}
  * metrics, {@code unpooled} pool).
  *
- * <p>It exports no package: applications use {@code dev.netproto.api}, which finds this engine through
- * {@link dev.netproto.api.spi.EngineProvider}. Transports are found with {@link java.util.ServiceLoader}, by URI
- * scheme.
+ * <p>It exports no package to applications, which use {@code dev.netproto.api} and find this engine through
+ * {@link dev.netproto.api.spi.EngineProvider}; only the Noise package is exported, qualified, to the benchmarks.
+ * Transports are found with {@link java.util.ServiceLoader}, by URI scheme.
  */
+// "module": the qualified export below names dev.netproto.benchmarks, which is built after this module, so javac
+// cannot find it here and would warn (failing -Werror).
+@SuppressWarnings("module")
 module dev.netproto.core {
     requires dev.netproto.api;
     requires org.jctools.core;
     requires org.slf4j;
+
+    exports dev.netproto.core.noise to dev.netproto.benchmarks;
 
     uses dev.netproto.api.spi.TransportProvider;
     uses dev.netproto.api.spi.SecurityProvider;
