@@ -6,5 +6,7 @@ module dev.netproto.benchmarks {
     requires dev.netproto.core;
     requires jmh.core;
 
+    uses dev.netproto.api.spi.CompressionProvider;
+
     exports dev.netproto.benchmarks;
 }

@@ -27,4 +27,5 @@ module dev.netproto.core {
     provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider;
     provides dev.netproto.api.spi.MetricsProvider with dev.netproto.core.NoopMetricsProvider;
     provides dev.netproto.api.spi.PoolProvider with dev.netproto.core.UnpooledPoolProvider;
+    provides dev.netproto.api.spi.CompressionProvider with dev.netproto.core.DeflateCompressionProvider;
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
 import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.PoolProvider;
@@ -53,6 +54,7 @@ class ModuleDescriptorTest {
         MODULES.put("pool", "dev.netproto.pool");
         MODULES.put("resilience", "dev.netproto.resilience");
         MODULES.put("metrics", "dev.netproto.metrics");
+        MODULES.put("compression", "dev.netproto.compression");
     }
 
     private static List<Path> classPath() {
@@ -80,6 +82,8 @@ class ModuleDescriptorTest {
         MODULES.keySet().forEach(a -> paths.add(location(a)));
         paths.add(dependency("jctools-core"));
         paths.add(dependency("slf4j-api"));
+        paths.add(dependency("lz4-java"));
+        paths.add(dependency("zstd-jni"));
         return ModuleFinder.of(paths.toArray(Path[]::new));
     }
 
@@ -105,6 +109,7 @@ class ModuleDescriptorTest {
         Set<String> resolved = cf.modules().stream().map(ResolvedModule::name).collect(Collectors.toSet());
         assertTrue(resolved.contains("dev.netproto.core"), "core is bound as the EngineProvider: " + resolved);
         assertTrue(resolved.contains("dev.netproto.transport.nio"), "tcp is bound as a TransportProvider");
+        assertTrue(resolved.contains("dev.netproto.transport.local"), "unix is bound as a TransportProvider");
         for (ResolvedModule m : cf.modules()) {
             if (m.name().equals("dev.netproto.api") || m.name().equals("dev.netproto.core")) {
                 for (ResolvedModule read : m.reads()) {
@@ -116,20 +121,20 @@ class ModuleDescriptorTest {
     }
 
     @Test
-    void shouldFindTheTcpProviderThroughTheModulePath() throws Exception {
+    void shouldFindTheTransportProvidersThroughTheModulePath() throws Exception {
         Configuration cf = ModuleLayer.boot().configuration()
             .resolveAndBind(runtimeFinder(), ModuleFinder.of(), Set.of("dev.netproto.api"));
         ModuleLayer layer = ModuleLayer.boot().defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
         ClassLoader loader = layer.findLoader("dev.netproto.api");
         Class<?> service = loader.loadClass(TransportProvider.class.getName());
         assertEquals("dev.netproto.api", service.getModule().getName(), "loaded from the layer, not the class path");
-        List<String> schemes = new ArrayList<>();
+        Map<String, String> moduleByScheme = new HashMap<>();
         Method scheme = service.getMethod("scheme");
         for (Object provider : ServiceLoader.load(layer, service)) {
-            assertEquals("dev.netproto.transport.nio", provider.getClass().getModule().getName());
-            schemes.add((String) scheme.invoke(provider));
+            moduleByScheme.put((String) scheme.invoke(provider), provider.getClass().getModule().getName());
         }
-        assertEquals(List.of("tcp"), schemes);
+        assertEquals(Map.of("tcp", "dev.netproto.transport.nio", "unix", "dev.netproto.transport.local"),
+            moduleByScheme);
     }
 
     @Test
@@ -137,14 +142,23 @@ class ModuleDescriptorTest {
         assertEquals(Map.of(TransportProvider.class.getName(),
                 List.of("dev.netproto.transport.nio.TcpTransportProvider")),
             provides(descriptor("transport-nio")));
+        assertEquals(Map.of(TransportProvider.class.getName(),
+                List.of("dev.netproto.transport.local.UnixTransportProvider")),
+            provides(descriptor("transport-local")));
         ModuleDescriptor core = descriptor("protocol-core");
         assertEquals(Set.of(TransportProvider.class.getName(), SecurityProvider.class.getName(),
                 "dev.netproto.api.spi.CompressionProvider", PoolProvider.class.getName(),
                 MetricsProvider.class.getName()),
             core.uses());
         assertEquals(Set.of(EngineProvider.class.getName(), SecurityProvider.class.getName(),
-            MetricsProvider.class.getName(), PoolProvider.class.getName()), provides(core).keySet());
-        assertTrue(core.exports().isEmpty(), "core exports no package: " + core.exports());
+            MetricsProvider.class.getName(), PoolProvider.class.getName(), CompressionProvider.class.getName()),
+            provides(core).keySet());
+        assertEquals(Map.of(CompressionProvider.class.getName(),
+                List.of("dev.netproto.compression.Lz4CompressionProvider",
+                    "dev.netproto.compression.ZstdCompressionProvider")),
+            provides(descriptor("compression")));
+        assertTrue(core.exports().stream().allMatch(ModuleDescriptor.Exports::isQualified),
+            "core exports no package to everyone, only qualified to benchmarks: " + core.exports());
         assertEquals(Set.of("dev.netproto.api", "dev.netproto.api.spi"),
             descriptor("protocol-api").exports().stream().map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toSet()));
@@ -173,10 +187,12 @@ class ModuleDescriptorTest {
 
     @Test
     void shouldFindTheProvidersOnTheClassPath() {
-        assertEquals(List.of("tcp"), names(TransportProvider.class, TransportProvider::scheme));
+        assertEquals(Set.of("tcp", "unix"), Set.copyOf(names(TransportProvider.class, TransportProvider::scheme)));
         assertEquals(List.of("none"), names(SecurityProvider.class, SecurityProvider::name));
         assertTrue(names(MetricsProvider.class, MetricsProvider::name).contains("noop"));
         assertEquals(List.of("unpooled"), names(PoolProvider.class, PoolProvider::name));
+        assertEquals(Set.of("lz4", "zstd", "deflate"),
+            Set.copyOf(names(CompressionProvider.class, CompressionProvider::name)));
         assertEquals(1, ServiceLoader.load(EngineProvider.class).stream().count());
         assertEquals(null, TransportProvider.class.getModule().getName(), "this test runs on the class path");
     }
