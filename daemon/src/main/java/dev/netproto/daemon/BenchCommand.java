@@ -22,7 +22,14 @@ final class BenchCommand {
      */
     static int run(Flags flags, PrintStream out) {
         BenchSpec spec = BenchSpec.fromFlags(flags);
-        BenchResult result = LoadGenerator.run(spec, ClientOptions.defaults());
+        String compression = flags.text("--compression", "default");
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (compression.equals("none")) {
+            options.compression();
+        } else if (!compression.equals("default")) {
+            options.compression(compression.split(","));
+        }
+        BenchResult result = LoadGenerator.run(spec, options.build());
         out.println(result.line());
         return 0;
     }

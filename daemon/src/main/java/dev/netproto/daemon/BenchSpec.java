@@ -21,9 +21,10 @@ import java.util.Set;
  * @param size        the request body length in bytes
  * @param warmup      how long to run before measuring; nothing is recorded meanwhile
  * @param measured    how long to measure, positive
+ * @param body        what the body holds: {@code random} bytes (incompressible) or {@code json}-like text
  */
 record BenchSpec(String target, String route, int connections, int depth, int size, Duration warmup,
-                 Duration measured) {
+                 Duration measured, String body) {
 
     /** The route that answers with the request's body. */
     static final String ECHO_ROUTE = "echo";
@@ -40,7 +41,9 @@ record BenchSpec(String target, String route, int connections, int depth, int si
 
     /** The flags of {@code np bench}. */
     static final Set<String> FLAGS = Set.of("--target", "--route", "--connections", "--depth", "--size",
-        "--seconds", "--warmup");
+        "--seconds", "--warmup", "--body", "--compression");
+    /** The kinds of body {@code --body} accepts. */
+    static final List<String> BODIES = List.of("random", "json");
 
     /**
      * Validates the run, reporting every problem at once.
@@ -58,7 +61,11 @@ record BenchSpec(String target, String route, int connections, int depth, int si
         Objects.requireNonNull(route, "route");
         Objects.requireNonNull(warmup, "warmup");
         Objects.requireNonNull(measured, "measured");
+        Objects.requireNonNull(body, "body");
         List<String> problems = new ArrayList<>();
+        if (!BODIES.contains(body)) {
+            problems.add("--body: must be one of " + BODIES + " (" + body + ")");
+        }
         try {
             Endpoint.parse(target);
         } catch (ConfigurationException e) {
@@ -88,6 +95,45 @@ record BenchSpec(String target, String route, int connections, int depth, int si
     }
 
     /**
+     * Creates a spec with random bodies.
+     *
+     * @param target      the server
+     * @param route       the route
+     * @param connections connections
+     * @param depth       requests in flight per connection
+     * @param size        body length
+     * @param warmup      warm-up
+     * @param measured    measured time
+     */
+    BenchSpec(String target, String route, int connections, int depth, int size, Duration warmup,
+              Duration measured) {
+        this(target, route, connections, depth, size, warmup, measured, "random");
+    }
+
+    /**
+     * Fills a body of this spec's size and kind, the same bytes on every run.
+     *
+     * @return the body
+     */
+    byte[] newBody() {
+        byte[] bytes = new byte[size];
+        java.util.Random random = new java.util.Random(LoadGenerator.BODY_SEED);
+        if (body.equals("json")) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; sb.length() < size; i++) {
+                sb.append("{\"id\":").append(i).append(",\"sensor\":\"edge-").append(random.nextInt(64))
+                    .append("\",\"temperature\":").append(random.nextInt(400) / 10.0).append(",\"ok\":")
+                    .append(random.nextBoolean()).append("},");
+            }
+            byte[] text = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            System.arraycopy(text, 0, bytes, 0, size);
+        } else {
+            random.nextBytes(bytes);
+        }
+        return bytes;
+    }
+
+    /**
      * Reads a run from {@code np bench} flags, checking every flag before failing.
      *
      * @param flags the parsed flags
@@ -104,7 +150,8 @@ record BenchSpec(String target, String route, int connections, int depth, int si
         String target = flags.text("--target", DEFAULT_TARGET);
         String route = flags.text("--route", ECHO_ROUTE);
         try {
-            BenchSpec spec = new BenchSpec(target, route, connections, depth, size, warmup, measured);
+            BenchSpec spec = new BenchSpec(target, route, connections, depth, size, warmup, measured,
+                flags.text("--body", "random"));
             if (problems.isEmpty()) {
                 return spec;
             }

@@ -9,7 +9,6 @@ import dev.netproto.api.OverloadedException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -67,8 +66,7 @@ final class LoadGenerator {
      * @throws NetprotoException if a connection cannot be opened; the connections already open are closed
      */
     static BenchResult run(BenchSpec spec, ClientOptions options) {
-        byte[] body = new byte[spec.size()];
-        new Random(BODY_SEED).nextBytes(body);
+        byte[] body = spec.newBody();
         List<Client> clients = connectAll(spec, options);
         AtomicBoolean firstError = new AtomicBoolean();
         CountDownLatch idle = new CountDownLatch(clients.size());

@@ -46,6 +46,8 @@ public final class Main {
                       --size S            request body bytes (default 64)
                       --seconds T         measured seconds (default 10)
                       --warmup W          warm-up seconds, not measured (default 2)
+                      --body KIND         random (default, incompressible) or json (JSON-like text)
+                      --compression LIST  default (every algorithm found), none, or names such as lz4,zstd
           demo      start a server in this process and bench it twice (about 10 s)
           keygen    generate a Noise key pair (not available yet, issue #4)
           certgen   generate a TLS certificate (not available yet, issue #5)

@@ -68,13 +68,25 @@ final class RawPeer implements AutoCloseable {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         option(o, 1, new byte[] {1});
         option(o, 2, ByteBuffer.allocate(4).putInt(maxFrameLength).array());
-        ByteArrayOutputStream names = new ByteArrayOutputStream();
-        for (String s : security) {
-            names.write(s.length());
-            names.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
-        }
-        option(o, 3, names.toByteArray());
+        option(o, 3, names(security));
         return o.toByteArray();
+    }
+
+    /** HELLO offering security {@code none} and the given compression algorithms. */
+    static byte[] helloWithCompression(String... compression) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.writeBytes(helloPayload(16 * 1024 * 1024, "none"));
+        option(o, 4, names(compression));
+        return o.toByteArray();
+    }
+
+    private static byte[] names(String... names) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String s : names) {
+            out.write(s.length());
+            out.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
+        }
+        return out.toByteArray();
     }
 
     private static void option(ByteArrayOutputStream o, int key, byte[] value) {

@@ -33,7 +33,7 @@ final class RawServer implements AutoCloseable {
     /** Accepts one connection and reads its HELLO without answering. */
     RawPeer.Frame acceptAndReadHello() throws IOException {
         socket = listener.accept();
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout(30_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
         return read();

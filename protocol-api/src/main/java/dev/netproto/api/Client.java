@@ -50,13 +50,28 @@ public interface Client extends AutoCloseable {
     }
 
     /**
-     * Sends a request and returns its response. The body is copied before this returns.
+     * Sends a request and returns its response. The body is copied before this returns; it is compressed when
+     * compression was negotiated and it is worth it.
      *
      * @param route the route on the server
      * @param body  the body, from position to limit; the position is not changed
      * @return a future completed with an owned response message, or exceptionally (see the class description)
      */
-    CompletableFuture<Message> request(String route, ByteBuffer body);
+    default CompletableFuture<Message> request(String route, ByteBuffer body) {
+        return request(route, body, true);
+    }
+
+    /**
+     * Sends a request, saying whether its body may be compressed. Pass {@code false} for a body that mixes secrets
+     * with data an attacker controls: compressing them together leaks the secret through the compressed length
+     * (CRIME/BREACH); see docs/SECURITY.md.
+     *
+     * @param route    the route on the server
+     * @param body     the body, from position to limit; the position is not changed
+     * @param compress whether the body may be compressed, when compression was negotiated
+     * @return as {@link #request(String, ByteBuffer)}
+     */
+    CompletableFuture<Message> request(String route, ByteBuffer body, boolean compress);
 
     /**
      * Sends a request with an array body.

@@ -20,11 +20,13 @@ import java.util.Objects;
  * @param reconnect        whether and how to reconnect after the connection is lost
  * @param stateListener    told about state changes; {@code null} for none
  * @param clock            the time source of timeouts and heartbeats
+ * @param compression      compression algorithms to offer, in preference order; {@code null} for every one found
+ *                         ({@code lz4}, then {@code zstd}, then {@code deflate}); empty for none
  */
 public record ClientOptions(Duration connectTimeout, int maxFrameLength, String security,
                             TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
                             Duration backpressureWait, ReconnectPolicy reconnect,
-                            ConnectionStateListener stateListener, NanoClock clock) {
+                            ConnectionStateListener stateListener, NanoClock clock, List<String> compression) {
 
     /**
      * Validates the options, reporting every problem at once.
@@ -39,8 +41,10 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
      * @param reconnect        reconnect policy
      * @param stateListener    state listener, or {@code null}
      * @param clock            time source
+     * @param compression      offered compression algorithms, or {@code null} for every one found
      */
     public ClientOptions {
+        compression = compression == null ? null : List.copyOf(compression);
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(transport, "transport");
@@ -99,6 +103,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         private ReconnectPolicy reconnect = ReconnectPolicy.disabled();
         private ConnectionStateListener stateListener;
         private NanoClock clock = NanoClock.system();
+        private List<String> compression;
 
         private Builder() {
         }
@@ -214,6 +219,17 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         }
 
         /**
+         * Sets the compression algorithms to offer, in preference order.
+         *
+         * @param names provider names; none to turn compression off
+         * @return this builder
+         */
+        public Builder compression(String... names) {
+            this.compression = List.of(names);
+            return this;
+        }
+
+        /**
          * Validates and returns the options.
          *
          * @return the options
@@ -221,7 +237,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
          */
         public ClientOptions build() {
             return new ClientOptions(connectTimeout, maxFrameLength, security, transport, connection,
-                requestTimeout, backpressureWait, reconnect, stateListener, clock);
+                requestTimeout, backpressureWait, reconnect, stateListener, clock, compression);
         }
     }
 }

@@ -35,6 +35,9 @@ public enum ErrorCode {
     TIMEOUT(11, true),
     /** The server has as many connections as it is configured to serve. */
     TOO_MANY_CONNECTIONS(12, true),
+    /** A compressed frame could not be decompressed: corrupt, truncated, or not the length it claimed, or its
+     * claimed length broke the maximum frame length or the compression-ratio cap (a decompression bomb). */
+    DECOMPRESSION_FAILED(13, true),
     /** No handler is registered for the request's route. */
     UNKNOWN_ROUTE(100, false),
     /** The handler threw an exception. */

@@ -22,7 +22,19 @@ public interface Reply {
      * @return {@code true} if the response was queued; {@code false} if the message was one-way, it was already
      *     answered, or the connection is closed
      */
-    boolean send(ByteBuffer body);
+    default boolean send(ByteBuffer body) {
+        return send(body, true);
+    }
+
+    /**
+     * Sends the response, saying whether it may be compressed; pass {@code false} for a body that mixes secrets
+     * with data the requester controls (see {@link Client#request(String, ByteBuffer, boolean)}).
+     *
+     * @param body     the response body, from its position to its limit; the position is not changed
+     * @param compress whether the body may be compressed, when compression was negotiated
+     * @return as {@link #send(ByteBuffer)}
+     */
+    boolean send(ByteBuffer body, boolean compress);
 
     /**
      * Sends the response from an array.

@@ -28,6 +28,7 @@ public final class ServerBuilder {
     private ConnectionOptions connection = ConnectionOptions.defaults();
     private int maxConnections = 10_000;
     private NanoClock clock = NanoClock.system();
+    private List<String> compression;
 
     ServerBuilder() {
     }
@@ -177,6 +178,18 @@ public final class ServerBuilder {
     }
 
     /**
+     * Sets the compression algorithms this server accepts, by name; the client's first preference that is listed
+     * here is used. By default every provider found is accepted; an empty list turns compression off.
+     *
+     * @param names provider names, such as {@code lz4}, {@code zstd}, {@code deflate}
+     * @return this builder
+     */
+    public ServerBuilder compression(String... names) {
+        this.compression = List.of(names);
+        return this;
+    }
+
+    /**
      * Validates the options and returns the configuration.
      *
      * @return the configuration
@@ -209,7 +222,7 @@ public final class ServerBuilder {
             throw new ConfigurationException(all);
         }
         return new ServerConfig(endpoints, routes, eventLoops, maxFrameLength, security, metrics, transport,
-            blockingExecutor, errorListener, connection, maxConnections, clock);
+            blockingExecutor, errorListener, connection, maxConnections, clock, compression);
     }
 
     /**

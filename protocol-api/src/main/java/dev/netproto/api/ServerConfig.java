@@ -20,11 +20,13 @@ import java.util.concurrent.Executor;
  * @param maxConnections   connections served at once; more are told {@link ErrorCode#TOO_MANY_CONNECTIONS} and
  *                         closed
  * @param clock            the time source of timeouts and heartbeats
+ * @param compression      compression algorithms this server accepts; {@code null} for every one found
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, String security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
-                           ConnectionOptions connection, int maxConnections, NanoClock clock) {
+                           ConnectionOptions connection, int maxConnections, NanoClock clock,
+                           List<String> compression) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -41,9 +43,11 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param connection       connection limits and timeouts
      * @param maxConnections   connection limit
      * @param clock            time source
+     * @param compression      accepted compression algorithms, or {@code null} for every one found
      */
     public ServerConfig {
         listen = List.copyOf(listen);
         routes = Map.copyOf(routes);
+        compression = compression == null ? null : List.copyOf(compression);
     }
 }

@@ -14,6 +14,6 @@ final class ClientLoops {
 
     private static final class Holder {
         static final EventLoopGroup GROUP = new EventLoopGroup("netproto-client",
-            Runtime.getRuntime().availableProcessors(), true, System::nanoTime);
+            Runtime.getRuntime().availableProcessors(), true, System::nanoTime, CoreEngine::onLoopThreadExit);
     }
 }

@@ -31,6 +31,8 @@ import dev.netproto.api.ErrorCode;
 import dev.netproto.api.OverloadedException;
 import dev.netproto.api.RemoteException;
 import dev.netproto.api.RequestTimeoutException;
+import dev.netproto.api.spi.CompressionLimits;
+import dev.netproto.api.spi.CompressionProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -80,6 +82,10 @@ final class Connection implements EventLoop.Selectable {
     static final int LINGER_MAX_BYTES = 256 * 1024;
     /** Reads per readiness event, so that one busy connection cannot starve the others on its loop. */
     static final int MAX_READS_PER_EVENT = 4;
+    /** Header flag: the body is compressed (docs/PROTOCOL.md section 5.1). */
+    static final int FLAG_COMPRESSED = 0x01;
+    /** The uncompressed length that precedes a compressed body. */
+    static final int COMPRESSED_LENGTH_PREFIX = 4;
     /** Smallest spill buffer, for a remainder whose header is not complete yet. */
     static final int MIN_SPILL = 4096;
 
@@ -127,6 +133,9 @@ final class Connection implements EventLoop.Selectable {
     private boolean outputShutdown;
     private boolean inRead;
     private int payloadOffset;
+    private int frameOffset;
+    /** The compression algorithm negotiated in HELLO; null for none. */
+    private CompressionProvider codec;
     private int nextRequestId = 1;
     private int lingerBytes;
     private EventLoop.Timer timer;
@@ -226,7 +235,7 @@ final class Connection implements EventLoop.Selectable {
         state = AWAIT_HELLO;
         phaseStartNs = settings.clock().nanoTime();
         Hello hello = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security()),
-            List.of());
+            compressionNames());
         ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
         hello.encode(out, payloadOffset);
     }
@@ -489,7 +498,8 @@ final class Connection implements EventLoop.Selectable {
             }
             counters.increment(LoopCounters.FRAMES_RECEIVED);
             frames++;
-            onFrame(src, b.get(pos + TYPE_OFFSET), b.getInt(pos + REQUEST_ID_OFFSET), pos + HEADER_LENGTH, length);
+            onFrame(src, b.get(pos + TYPE_OFFSET), b.get(pos + FLAGS_OFFSET), b.getInt(pos + REQUEST_ID_OFFSET),
+                pos + HEADER_LENGTH, length);
             pos = end;
         }
         b.position(pos);
@@ -507,8 +517,12 @@ final class Connection implements EventLoop.Selectable {
         if (type < TYPE_HELLO || type > MAX_TYPE) {
             return failMalformed("unknown frame type " + (type & 0xFF));
         }
-        if ((b.get(pos + FLAGS_OFFSET) | b.get(pos + RESERVED8_OFFSET) | b.getShort(pos + RESERVED16_OFFSET)) != 0) {
-            return failMalformed("flags or reserved bits set in a " + FrameDescriptor.typeName(type) + " frame");
+        int flags = b.get(pos + FLAGS_OFFSET) & 0xFF;
+        if ((b.get(pos + RESERVED8_OFFSET) | b.getShort(pos + RESERVED16_OFFSET)) != 0
+            || flags != 0 && !compressedAllowed(type, flags)) {
+            return failMalformed("flags 0x" + Integer.toHexString(flags) + " or reserved bits set in a "
+                + FrameDescriptor.typeName(type) + " frame (compression: " + (codec == null ? "none" : codec.name())
+                + ")");
         }
         int limit = state == OPEN ? settings.maxFrameLength() : PRE_HELLO_MAX_LENGTH;
         if (length < 0 || length > limit) {
@@ -520,6 +534,11 @@ final class Connection implements EventLoop.Selectable {
                 + Integer.toUnsignedString(b.getInt(pos + REQUEST_ID_OFFSET)));
         }
         return true;
+    }
+
+    private boolean compressedAllowed(int type, int flags) {
+        return flags == FLAG_COMPRESSED && codec != null
+            && (type == TYPE_REQUEST || type == TYPE_MESSAGE || type == TYPE_RESPONSE);
     }
 
     private boolean failBadMagic(short magic) {
@@ -550,14 +569,14 @@ final class Connection implements EventLoop.Selectable {
             FrameDescriptor.typeName(type) + " frame not allowed in state " + stateName());
     }
 
-    private void onFrame(PooledBuffer src, int type, int requestId, int offset, int length) {
+    private void onFrame(PooledBuffer src, int type, int flags, int requestId, int offset, int length) {
         if (state != OPEN && type != TYPE_HELLO && type != TYPE_CLOSE) {
             failUnexpected(type);
             return;
         }
         switch (type) {
-            case TYPE_REQUEST, TYPE_MESSAGE -> onRequest(src, type, requestId, offset, length);
-            case TYPE_RESPONSE -> onResponse(src.buf, requestId, offset, length);
+            case TYPE_REQUEST, TYPE_MESSAGE -> onRequest(src, type, flags != 0, requestId, offset, length);
+            case TYPE_RESPONSE -> onResponse(src, flags != 0, requestId, offset, length);
             case TYPE_ERROR -> onErrorFrame(src.buf, requestId, offset, length);
             case TYPE_PING -> onPing(src.buf, offset, length);
             case TYPE_PONG -> {
@@ -573,7 +592,7 @@ final class Connection implements EventLoop.Selectable {
         }
     }
 
-    private void onRequest(PooledBuffer src, int type, int requestId, int offset, int length) {
+    private void onRequest(PooledBuffer src, int type, boolean compressed, int requestId, int offset, int length) {
         ByteBuffer b = src.buf;
         int routeLength = length > 0 ? b.get(offset) & 0xFF : 0;
         if (routeLength == 0 || routeLength + 1 > length) {
@@ -592,11 +611,67 @@ final class Connection implements EventLoop.Selectable {
         int bodyLength = length - 1 - routeLength;
         if (route == null) {
             onUnknownRoute(b, requestId, offset + 1, routeLength);
-        } else if (route.blocking) {
-            dispatchBlocking(route, requestId, OwnedMessage.copyOf(route.nameString, requestId, b, bodyOffset,
-                bodyLength));
-        } else {
-            dispatch(route, requestId, src, bodyOffset, bodyLength);
+            return;
+        }
+        PooledBuffer body = src;
+        if (compressed) {
+            // Decompressed only once the route is known: an unknown route costs no decompression.
+            body = inflate(src, bodyOffset, bodyLength);
+            if (body == null) {
+                return;
+            }
+            bodyOffset = 0;
+            bodyLength = body.buf.limit();
+        }
+        try {
+            if (route.blocking) {
+                dispatchBlocking(route, requestId, OwnedMessage.copyOf(route.nameString, requestId, body.buf,
+                    bodyOffset, bodyLength));
+            } else {
+                dispatch(route, requestId, body, bodyOffset, bodyLength);
+            }
+        } finally {
+            if (body != src) {
+                loop.pool().release(body);
+            }
+        }
+    }
+
+    /**
+     * Decompresses a body into a pooled buffer of exactly its stated length, after checking that length against
+     * the maximum frame length and the ratio cap (so a bomb costs no more than a maximum frame); closes the
+     * connection with DECOMPRESSION_FAILED and returns null when any check or the decompression fails.
+     */
+    private PooledBuffer inflate(PooledBuffer src, int offset, int length) {
+        if (length < COMPRESSED_LENGTH_PREFIX) {
+            closeWithError(ErrorCode.DECOMPRESSION_FAILED, "compressed body of " + length
+                + " bytes has no room for its length prefix");
+            return null;
+        }
+        int claimed = src.buf.getInt(offset);
+        int compressedLength = length - COMPRESSED_LENGTH_PREFIX;
+        if (claimed < 0 || claimed > settings.maxFrameLength()) {
+            closeWithError(ErrorCode.DECOMPRESSION_FAILED, "compressed body claims " + Integer.toUnsignedString(claimed)
+                + " bytes, more than the maximum frame length of " + settings.maxFrameLength());
+            return null;
+        }
+        if (!CompressionLimits.withinRatio(compressedLength, claimed, settings.maxCompressionRatio())) {
+            closeWithError(ErrorCode.DECOMPRESSION_FAILED, "compressed body of " + compressedLength
+                + " bytes claims " + claimed + " bytes, more than " + settings.maxCompressionRatio()
+                + " times as many (the ratio cap)");
+            return null;
+        }
+        PooledBuffer out = loop.pool().acquire(Math.max(claimed, 1));
+        try {
+            ByteBuffer dst = out.buf;
+            dst.limit(claimed);
+            codec.decompress(src.region(offset + COMPRESSED_LENGTH_PREFIX, compressedLength), dst, claimed);
+            dst.flip();
+            return out;
+        } catch (RuntimeException e) {
+            loop.pool().release(out);
+            closeWithError(ErrorCode.DECOMPRESSION_FAILED, codec.name() + " body refused: " + e.getMessage());
+            return null;
         }
     }
 
@@ -679,7 +754,20 @@ final class Connection implements EventLoop.Selectable {
         }
     }
 
-    private void onResponse(ByteBuffer b, int requestId, int offset, int length) {
+    private void onResponse(PooledBuffer src, boolean compressed, int requestId, int offset, int length) {
+        ByteBuffer b = src.buf;
+        if (compressed) {
+            PooledBuffer body = inflate(src, offset, length);
+            if (body == null) {
+                return;
+            }
+            try {
+                onResponse(body, false, requestId, 0, body.buf.limit());
+            } finally {
+                loop.pool().release(body);
+            }
+            return;
+        }
         PendingRequest p = pending.remove(requestId);
         if (p == null) {
             counters.increment(LoopCounters.LATE_RESPONSES);
@@ -797,9 +885,10 @@ final class Connection implements EventLoop.Selectable {
             return;
         }
         peerMaxFrameLength = hello.maxFrameLength();
+        codec = chooseCompression(hello.compression());
         if (!client) {
             Hello answer = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security()),
-                List.of());
+                codec == null ? List.of() : List.of(codec.name()));
             ByteBuffer out = frame(TYPE_HELLO, 0, answer.encodedLength());
             answer.encode(out, payloadOffset);
         }
@@ -825,10 +914,34 @@ final class Connection implements EventLoop.Selectable {
             return "no common security: peer " + (client ? "chose " : "offers ") + hello.security()
                 + ", this side requires '" + settings.security() + "'";
         }
+        if (client && (hello.compression().size() > 1
+            || hello.compression().size() == 1 && !compressionNames().contains(hello.compression().get(0)))) {
+            return "server chose compression " + hello.compression() + ", this side offered " + compressionNames();
+        }
         int max = hello.maxFrameLength();
         if (max < dev.netproto.api.Limits.MIN_FRAME_LENGTH || max > dev.netproto.api.Limits.MAX_FRAME_LENGTH_CAP) {
             return "peer's maximum frame length " + max + " is outside " + dev.netproto.api.Limits.MIN_FRAME_LENGTH
                 + ".." + dev.netproto.api.Limits.MAX_FRAME_LENGTH_CAP;
+        }
+        return null;
+    }
+
+    private List<String> compressionNames() {
+        List<String> names = new java.util.ArrayList<>(settings.compressors().length);
+        for (CompressionProvider p : settings.compressors()) {
+            names.add(p.name());
+        }
+        return names;
+    }
+
+    /** Server: the client's first preference that this side has. Client: the server's (validated) choice. */
+    private CompressionProvider chooseCompression(List<String> peerNames) {
+        for (String name : peerNames) {
+            for (CompressionProvider p : settings.compressors()) {
+                if (p.name().equals(name)) {
+                    return p;
+                }
+            }
         }
         return null;
     }
@@ -848,6 +961,7 @@ final class Connection implements EventLoop.Selectable {
         b.putShort(o + RESERVED16_OFFSET, (short) 0);
         b.putInt(o + REQUEST_ID_OFFSET, requestId);
         b.putInt(o + LENGTH_OFFSET, payloadLength);
+        frameOffset = o;
         payloadOffset = o + HEADER_LENGTH;
         counters.increment(LoopCounters.FRAMES_SENT);
         counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + payloadLength);
@@ -900,7 +1014,7 @@ final class Connection implements EventLoop.Selectable {
     }
 
     /** Sends a RESPONSE; copies the body. Returns false if the connection is not open or the body too large. */
-    boolean sendResponse(int requestId, ByteBuffer body) {
+    boolean sendResponse(int requestId, ByteBuffer body, boolean compress) {
         if (state != OPEN) {
             return false;
         }
@@ -911,8 +1025,7 @@ final class Connection implements EventLoop.Selectable {
             return false;
         }
         answered();
-        ByteBuffer out = frame(TYPE_RESPONSE, requestId, length);
-        out.put(payloadOffset, body, body.position(), length);
+        writeData(TYPE_RESPONSE, requestId, null, body, compress);
         return true;
     }
 
@@ -963,8 +1076,7 @@ final class Connection implements EventLoop.Selectable {
             nextRequestScanNs = p.deadlineNs;
         }
         pending.put(id, p);
-        ByteBuffer out = frame(TYPE_REQUEST, id, payloadLength);
-        writeRouteAndBody(out, p.route, body);
+        writeData(TYPE_REQUEST, id, p.route, body, p.compress);
     }
 
     /** Sends a one-way MESSAGE; returns false if the connection is not open. */
@@ -977,16 +1089,59 @@ final class Connection implements EventLoop.Selectable {
             throw new IllegalArgumentException("message of " + payloadLength
                 + " bytes exceeds the peer's maximum frame length of " + peerMaxFrameLength + " (" + this + ")");
         }
-        ByteBuffer out = frame(TYPE_MESSAGE, 0, payloadLength);
-        writeRouteAndBody(out, route, body);
+        writeData(TYPE_MESSAGE, 0, route, body, true);
         return true;
     }
 
-    private void writeRouteAndBody(ByteBuffer out, byte[] route, ByteBuffer body) {
-        int o = payloadOffset;
-        out.put(o, (byte) route.length);
-        out.put(o + 1, route);
-        out.put(o + 1 + route.length, body, body.position(), body.remaining());
+    /**
+     * Writes a REQUEST, MESSAGE or RESPONSE: the route prefix (when there is one) in the clear, then the body,
+     * compressed in place into the outbound segment when compression was negotiated, the body is long enough, the
+     * sender allows it, the loop's entropy sample says it will shrink, and it did shrink (docs/PROTOCOL.md
+     * section 5.1). The body's position is not changed.
+     */
+    private void writeData(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
+        int prefix = route == null ? 0 : 1 + route.length;
+        int bodyLength = body.remaining();
+        CompressionProvider c = codec;
+        if (c == null || !compress || bodyLength < settings.compressMinLength()
+            || !loop.compressibility().likelyCompressible(body)) {
+            ByteBuffer out = frame(type, requestId, prefix + bodyLength);
+            writePrefix(out, route);
+            out.put(payloadOffset + prefix, body, body.position(), bodyLength);
+            return;
+        }
+        int bound = c.maxCompressedLength(bodyLength);
+        int reserved = prefix + COMPRESSED_LENGTH_PREFIX + bound;
+        ByteBuffer out = frame(type, requestId, reserved);
+        writePrefix(out, route);
+        int at = payloadOffset + prefix;
+        int start = body.position();
+        int compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
+        body.position(start);
+        int payload;
+        // Sent compressed only if smaller, and within the ratio cap every receiver enforces (zstd shrinks a run of
+        // zeros far more than 1:1024, and the receiver would take that for a bomb).
+        if (COMPRESSED_LENGTH_PREFIX + compressed < bodyLength
+            && CompressionLimits.withinRatio(compressed, bodyLength, settings.maxCompressionRatio())) {
+            out.put(frameOffset + FLAGS_OFFSET, (byte) FLAG_COMPRESSED);
+            out.putInt(at, bodyLength);
+            payload = prefix + COMPRESSED_LENGTH_PREFIX + compressed;
+            counters.increment(LoopCounters.FRAMES_COMPRESSED);
+        } else {
+            // It did not shrink (the sample misjudged it): send it as it is, from the same reservation.
+            out.put(at, body, start, bodyLength);
+            payload = prefix + bodyLength;
+        }
+        out.putInt(frameOffset + LENGTH_OFFSET, payload);
+        outbound.trimLast(reserved - payload);
+        counters.add(LoopCounters.OUTBOUND_BYTES, payload - reserved);
+    }
+
+    private void writePrefix(ByteBuffer out, byte[] route) {
+        if (route != null) {
+            out.put(payloadOffset, (byte) route.length);
+            out.put(payloadOffset + 1, route);
+        }
     }
 
     /** The next free request id: never 0, never one still pending after the counter wraps. */

@@ -12,6 +12,7 @@ import dev.netproto.api.OverloadedException;
 import dev.netproto.api.ReconnectPolicy;
 import dev.netproto.api.RequestTimeoutException;
 import dev.netproto.api.RouteConfig;
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsSource;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.IOException;
@@ -70,16 +71,18 @@ final class CoreClient implements Client {
     private EventLoop.Timer reconnectTimer;
     private EventLoop.Timer sweepTimer;
 
-    private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop) {
+    private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop,
+                       CompressionProvider[] compressors) {
         this.endpoint = endpoint;
         this.options = options;
         this.transport = transport;
-        this.settings = Settings.forClient(options);
+        this.settings = Settings.forClient(options, compressors);
         this.loop = loop;
         this.policy = options.reconnect();
     }
 
-    static CompletableFuture<Client> connect(Endpoint endpoint, ClientOptions options, TransportProvider transport) {
+    static CompletableFuture<Client> connect(Endpoint endpoint, ClientOptions options, TransportProvider transport,
+                                             CompressionProvider[] compressors) {
         SocketChannel channel;
         try {
             channel = transport.connect(endpoint, options.transport());
@@ -88,7 +91,7 @@ final class CoreClient implements Client {
                 "connect to " + endpoint + " failed: " + e, e));
         }
         EventLoop loop = ClientLoops.group().next();
-        CoreClient client = new CoreClient(endpoint, options, transport, loop);
+        CoreClient client = new CoreClient(endpoint, options, transport, loop, compressors);
         try {
             loop.execute(() -> client.open(channel, "connecting to " + endpoint));
         } catch (OverloadedException e) {
@@ -101,7 +104,7 @@ final class CoreClient implements Client {
     // ---------------------------------------------------------------- public API (any thread)
 
     @Override
-    public CompletableFuture<Message> request(String route, ByteBuffer body) {
+    public CompletableFuture<Message> request(String route, ByteBuffer body, boolean compress) {
         Objects.requireNonNull(body, "body");
         byte[] name = routeBytes(route);
         if (closed) {
@@ -111,7 +114,7 @@ final class CoreClient implements Client {
         long deadline = settings.requestTimeoutNs() > 0 ? settings.clock().nanoTime() + settings.requestTimeoutNs()
             : 0;
         if (loop.inEventLoop()) {
-            PendingRequest p = new PendingRequest(this, name, route, null, deadline);
+            PendingRequest p = new PendingRequest(this, name, route, null, deadline, compress);
             submit(p, body);
             return p;
         }
@@ -121,7 +124,7 @@ final class CoreClient implements Client {
         }
         byte[] copy = new byte[body.remaining()];
         body.get(body.position(), copy);
-        PendingRequest p = new PendingRequest(this, name, route, copy, deadline);
+        PendingRequest p = new PendingRequest(this, name, route, copy, deadline, compress);
         handoffBytes.addAndGet(copy.length);
         try {
             loop.execute(p);

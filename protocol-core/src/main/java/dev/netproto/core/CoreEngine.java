@@ -6,6 +6,7 @@ import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.Server;
 import dev.netproto.api.ServerConfig;
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.ArrayList;
@@ -19,6 +20,11 @@ import java.util.concurrent.CompletableFuture;
 public final class CoreEngine implements EngineProvider {
     private static final class Shared {
         static final Providers PROVIDERS = new Providers();
+    }
+
+    /** Frees the calling loop thread's provider state; run by each event loop as its thread ends. */
+    static void onLoopThreadExit() {
+        Shared.PROVIDERS.onLoopThreadExit();
     }
 
     /** Creates the engine; called by {@link java.util.ServiceLoader}. */
@@ -37,9 +43,10 @@ public final class CoreEngine implements EngineProvider {
         TransportProvider transport = Providers.require(providers.transports, "uri", "transport scheme",
             endpoint.scheme(), problems);
         Providers.require(providers.security, "security", "security provider", options.security(), problems);
+        CompressionProvider[] compressors = providers.compressors(options.compression(), "compression", problems);
         if (!problems.isEmpty()) {
             return CompletableFuture.failedFuture(new ConfigurationException(problems));
         }
-        return CoreClient.connect(endpoint, options, transport);
+        return CoreClient.connect(endpoint, options, transport, compressors);
     }
 }

@@ -6,6 +6,7 @@ import dev.netproto.api.NetprotoException;
 import dev.netproto.api.RouteConfig;
 import dev.netproto.api.Server;
 import dev.netproto.api.ServerConfig;
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.MetricsSource;
 import dev.netproto.api.spi.TransportProvider;
@@ -52,6 +53,7 @@ final class CoreServer implements Server {
         Providers.require(providers.security, "security", "security provider", config.security(), problems);
         MetricsProvider metrics = Providers.require(providers.metrics, "metrics", "metrics provider",
             config.metrics(), problems);
+        CompressionProvider[] compressors = providers.compressors(config.compression(), "compression", problems);
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
         }
@@ -60,8 +62,9 @@ final class CoreServer implements Server {
             ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("netproto-handler-", 0).factory())
             : null;
         Settings settings = Settings.forServer(config, new RouteTable(config.routes()),
-            owned != null ? owned : config.blockingExecutor());
-        EventLoopGroup group = new EventLoopGroup("netproto-server", config.eventLoops(), false, System::nanoTime);
+            owned != null ? owned : config.blockingExecutor(), compressors);
+        EventLoopGroup group = new EventLoopGroup("netproto-server", config.eventLoops(), false, System::nanoTime,
+            providers::onLoopThreadExit);
         List<ServerSocketChannel> channels = new ArrayList<>();
         List<Endpoint> bound = new ArrayList<>();
         try {

@@ -25,16 +25,16 @@ final class DeferredReply implements Reply {
     }
 
     @Override
-    public boolean send(ByteBuffer body) {
+    public boolean send(ByteBuffer body, boolean compress) {
         if (!take()) {
             return false;
         }
         if (connection.loop().inEventLoop()) {
-            return connection.sendResponse(requestId, body);
+            return connection.sendResponse(requestId, body, compress);
         }
         byte[] copy = new byte[body.remaining()];
         body.get(body.position(), copy);
-        return handOff(() -> connection.sendResponse(requestId, ByteBuffer.wrap(copy)));
+        return handOff(() -> connection.sendResponse(requestId, ByteBuffer.wrap(copy), compress));
     }
 
     @Override

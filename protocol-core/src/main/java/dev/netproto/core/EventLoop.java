@@ -92,8 +92,11 @@ final class EventLoop implements Executor {
     private final LoopCounters counters = new LoopCounters();
     private final BufferPool pool = new BufferPool(counters);
     private final PooledBuffer readBuffer = new PooledBuffer(READ_BUFFER_SIZE, -1);
+    private final dev.netproto.api.spi.Compressibility compressibility = new dev.netproto.api.spi.Compressibility();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final LongSupplier nanoClock;
+    /** Runs on the loop's thread as it ends: frees per-thread state of providers (native compression contexts). */
+    private final Runnable onThreadExit;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final List<AutoCloseable> closeOnShutdown = new ArrayList<>();
 
@@ -110,9 +113,10 @@ final class EventLoop implements Executor {
     private Throwable terminationFailure;
     private long nextTickNs;
 
-    EventLoop(String name, boolean daemon, LongSupplier nanoClock) {
+    EventLoop(String name, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit) {
         this.name = name;
         this.nanoClock = nanoClock;
+        this.onThreadExit = onThreadExit;
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -140,6 +144,11 @@ final class EventLoop implements Executor {
 
     PooledBuffer readBuffer() {
         return readBuffer;
+    }
+
+    /** The loop's compressibility estimator; not thread-safe, so one per loop. Loop thread only. */
+    dev.netproto.api.spi.Compressibility compressibility() {
+        return compressibility;
     }
 
     long rejectedTasks() {
@@ -446,6 +455,7 @@ final class EventLoop implements Executor {
                 LOG.warn("{}: closing the selector failed", name, e);
             }
             pool.close();
+            onThreadExit.run();
         } catch (RuntimeException | Error e) {
             terminationFailure = e;
             LOG.error("{}: stopping failed", name, e);

@@ -10,10 +10,10 @@ final class EventLoopGroup {
     private final AtomicInteger next = new AtomicInteger();
     private final CoreMetrics metrics;
 
-    EventLoopGroup(String namePrefix, int count, boolean daemon, LongSupplier nanoClock) {
+    EventLoopGroup(String namePrefix, int count, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit) {
         loops = new EventLoop[count];
         for (int i = 0; i < count; i++) {
-            loops[i] = new EventLoop(namePrefix + "-" + i, daemon, nanoClock);
+            loops[i] = new EventLoop(namePrefix + "-" + i, daemon, nanoClock, onThreadExit);
         }
         for (EventLoop loop : loops) {
             loop.start();

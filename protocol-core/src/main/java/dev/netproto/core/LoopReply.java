@@ -36,11 +36,11 @@ final class LoopReply implements Reply {
     }
 
     @Override
-    public boolean send(ByteBuffer body) {
+    public boolean send(ByteBuffer body, boolean compress) {
         if (!take()) {
             return false;
         }
-        return connection.sendResponse(requestId, body);
+        return connection.sendResponse(requestId, body, compress);
     }
 
     @Override

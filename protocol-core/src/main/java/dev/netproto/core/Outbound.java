@@ -58,6 +58,23 @@ final class Outbound {
         return segment.buf;
     }
 
+    /** The segment holding the bytes reserved by the last {@link #reserve(int)}. */
+    PooledBuffer reservedSegment() {
+        return segments[count - 1];
+    }
+
+    /**
+     * Gives back the last {@code unused} bytes of the last reservation (it was sized for the worst case, such as
+     * a compression bound).
+     *
+     * @param unused bytes to give back, at most the last reservation's length
+     */
+    void trimLast(int unused) {
+        ByteBuffer tail = buffers[count - 1];
+        tail.limit(tail.limit() - unused);
+        queuedBytes -= unused;
+    }
+
     /** Where the bytes reserved by the last {@link #reserve(int)} start. */
     int reservedOffset() {
         return reservedOffset;

@@ -16,16 +16,20 @@ final class PendingRequest extends CompletableFuture<Message> implements Runnabl
     final String routeName;
     /** When the request times out, by the client's clock; {@link Long#MAX_VALUE} for never. */
     final long deadlineNs;
+    /** Whether the body may be compressed. */
+    final boolean compress;
     /** The body, copied when the request crosses threads or waits for a reconnect; else null. */
     byte[] body;
     int requestId;
 
-    PendingRequest(CoreClient client, byte[] route, String routeName, byte[] body, long deadlineNs) {
+    PendingRequest(CoreClient client, byte[] route, String routeName, byte[] body, long deadlineNs,
+                   boolean compress) {
         this.client = client;
         this.route = route;
         this.routeName = routeName;
         this.body = body;
         this.deadlineNs = deadlineNs;
+        this.compress = compress;
     }
 
     @Override

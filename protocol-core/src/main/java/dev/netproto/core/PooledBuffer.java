@@ -13,6 +13,8 @@ final class PooledBuffer {
     final ByteBuffer buf;
     /** Read-only view of {@link #buf}; re-pointed at each region handed out. */
     final ByteBuffer view;
+    /** Writable view of {@link #buf} for codecs that consume or fill a region by position (compression). */
+    final ByteBuffer region;
     /** Index of the size class, or -1 for a buffer that is not pooled. */
     final int sizeClass;
     /** Whether the buffer is out of the pool; guards against double release. */
@@ -21,6 +23,7 @@ final class PooledBuffer {
     PooledBuffer(int capacity, int sizeClass) {
         this.buf = ByteBuffer.allocateDirect(capacity);
         this.view = buf.asReadOnlyBuffer();
+        this.region = buf.duplicate();
         this.sizeClass = sizeClass;
     }
 
@@ -34,5 +37,17 @@ final class PooledBuffer {
     ByteBuffer view(int offset, int length) {
         view.limit(offset + length).position(offset);
         return view;
+    }
+
+    /**
+     * Points the writable view at a region and returns it; for the loop's own codecs, never for handlers.
+     *
+     * @param offset the region's first byte
+     * @param length the region's length
+     * @return the writable view, positioned at the region
+     */
+    ByteBuffer region(int offset, int length) {
+        region.limit(offset + length).position(offset);
+        return region;
     }
 }

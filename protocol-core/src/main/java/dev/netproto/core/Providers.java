@@ -30,9 +30,54 @@ final class Providers {
     static <T> T require(Map<String, T> found, String key, String kind, String name, List<String> problems) {
         T provider = found.get(name);
         if (provider == null) {
-            problems.add(key + ": unknown " + kind + " '" + name + "'; found: " + found.keySet());
+            problems.add(key + ": unknown " + kind + " '" + name + "'; found: "
+                + new java.util.TreeSet<>(found.keySet()));
         }
         return provider;
+    }
+
+    /** Frees per-thread state the compression providers keep for the calling (ending) loop thread. */
+    void onLoopThreadExit() {
+        for (CompressionProvider p : compression.values()) {
+            try {
+                p.onThreadExit();
+            } catch (RuntimeException e) {
+                LOG.warn("compression provider '{}' failed to release its thread state", p.name(), e);
+            }
+        }
+    }
+
+    /** The order used when compression is not configured: fastest first. */
+    static final List<String> DEFAULT_COMPRESSION = List.of("lz4", "zstd", "deflate");
+
+    /**
+     * Resolves configured compression names. {@code null} means every provider found, in the default order then
+     * the rest; a provider whose native code cannot load here is left out with one warning. A configured name that
+     * is not found at all is a problem.
+     */
+    CompressionProvider[] compressors(List<String> configured, String key, List<String> problems) {
+        List<String> names = new java.util.ArrayList<>();
+        if (configured == null) {
+            DEFAULT_COMPRESSION.stream().filter(compression::containsKey).forEach(names::add);
+            compression.keySet().stream().filter(n -> !names.contains(n)).sorted().forEach(names::add);
+        } else {
+            for (String name : configured) {
+                if (require(compression, key, "compression provider", name, problems) != null) {
+                    names.add(name);
+                }
+            }
+        }
+        List<CompressionProvider> result = new java.util.ArrayList<>();
+        for (String name : names) {
+            CompressionProvider p = compression.get(name);
+            if (p.isAvailable()) {
+                result.add(p);
+            } else {
+                LOG.warn("compression provider '{}' is not available on this platform ({}/{}); not offered", name,
+                    System.getProperty("os.name"), System.getProperty("os.arch"));
+            }
+        }
+        return result.toArray(CompressionProvider[]::new);
     }
 
     private static <T> Map<String, T> load(Class<T> type, Function<T, String> nameOf) {

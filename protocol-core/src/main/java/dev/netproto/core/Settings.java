@@ -5,6 +5,9 @@ import dev.netproto.api.ConnectionErrorListener;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.NanoClock;
 import dev.netproto.api.ServerConfig;
+import dev.netproto.api.spi.Compressibility;
+import dev.netproto.api.spi.CompressionLimits;
+import dev.netproto.api.spi.CompressionProvider;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,28 +33,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param requestTimeoutNs   clients: how long a request waits for its answer; 0 for no limit
  * @param maxConnections     servers: the connection limit; 0 for clients
  * @param openConnections    servers: connections open now, across loops; null for clients
+ * @param compressors        available compression providers, in preference order; empty for none
+ * @param compressMinLength  bodies shorter than this are never compressed
+ * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 String security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
                 long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs, long heartbeatNs,
                 int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight, long requestTimeoutNs,
-                int maxConnections, AtomicInteger openConnections) {
+                int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
+                int compressMinLength, int maxCompressionRatio) {
 
-    static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor) {
+    static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor,
+                              CompressionProvider[] compressors) {
         ConnectionOptions c = config.connection();
         return new Settings(routes, blockingExecutor, config.errorListener(), config.security(),
             config.maxFrameLength(), config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
             c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(), c.missedHeartbeats(),
             c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
-            config.maxConnections(), new AtomicInteger());
+            config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
+            CompressionLimits.MAX_RATIO_DEFAULT);
     }
 
-    static Settings forClient(ClientOptions options) {
+    static Settings forClient(ClientOptions options, CompressionProvider[] compressors) {
         ConnectionOptions c = options.connection();
         return new Settings(RouteTable.EMPTY, null, null, options.security(), options.maxFrameLength(),
             options.clock(), options.connectTimeout().toNanos(), c.handshakeTimeout().toNanos(),
             c.idleTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
-            c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null);
+            c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
+            Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT);
     }
 }

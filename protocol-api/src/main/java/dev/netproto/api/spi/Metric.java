@@ -39,6 +39,8 @@ public enum Metric {
     LATE_RESPONSES,
     /** PING frames sent. */
     PINGS_SENT,
+    /** Frames sent with a compressed body. */
+    FRAMES_COMPRESSED,
     /** Errors of every code; see {@link MetricsSource#errors(dev.netproto.api.ErrorCode)} for each code. */
     ERRORS
 }
