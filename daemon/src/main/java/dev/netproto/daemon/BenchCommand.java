@@ -22,11 +22,11 @@ final class BenchCommand {
      */
     static int run(Flags flags, PrintStream out) {
         BenchSpec spec = BenchSpec.fromFlags(flags);
-        String compression = flags.text("--compression", "default");
+        String compression = flags.text("--compression", "none");
         ClientOptions.Builder options = ClientOptions.builder();
-        if (compression.equals("none")) {
-            options.compression();
-        } else if (!compression.equals("default")) {
+        if (compression.equals("all")) {
+            options.compression("lz4", "zstd", "deflate");
+        } else if (!compression.equals("none")) {
             options.compression(compression.split(","));
         }
         BenchResult result = LoadGenerator.run(spec, options.build());

@@ -47,7 +47,7 @@ public final class Main {
                       --seconds T         measured seconds (default 10)
                       --warmup W          warm-up seconds, not measured (default 2)
                       --body KIND         random (default, incompressible) or json (JSON-like text)
-                      --compression LIST  default (every algorithm found), none, or names such as lz4,zstd
+                      --compression LIST  none (default), all, or names in preference order such as lz4,zstd
           demo      start a server in this process and bench it twice (about 10 s)
           keygen    generate a Noise key pair (not available yet, issue #4)
           certgen   generate a TLS certificate (not available yet, issue #5)

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class CompressionTest {
+    /** Clients offer compression only when asked to; servers accept every algorithm they have. */
+    private static final ClientOptions COMPRESSING = ClientOptions.builder().compression("lz4", "zstd", "deflate")
+        .build();
     private Server server;
     private String uri;
 
@@ -55,7 +58,7 @@ class CompressionTest {
 
     @Test
     void shouldCompressLargeCompressibleBodiesBothWays() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, COMPRESSING)) {
             byte[] body = json(64 * 1024);
             long receivedBefore = server.metrics().read(Metric.BYTES_RECEIVED);
             long compressedBefore = client.metrics().read(Metric.FRAMES_COMPRESSED);
@@ -69,7 +72,7 @@ class CompressionTest {
 
     @Test
     void shouldSendSmallRandomAndOptedOutBodiesUncompressed() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, COMPRESSING)) {
             long before = client.metrics().read(Metric.FRAMES_COMPRESSED);
             byte[] random = new byte[64 * 1024];
             new Random(1).nextBytes(random);
@@ -93,7 +96,7 @@ class CompressionTest {
         }
         try (Server deflateOnly = Server.builder().listen("tcp://127.0.0.1:0").compression("deflate")
                 .route("echo", (m, r) -> r.send(m.body())).start();
-             Client client = Client.connect(deflateOnly.endpoints().get(0).toString(), ClientOptions.defaults())) {
+             Client client = Client.connect(deflateOnly.endpoints().get(0).toString(), COMPRESSING)) {
             byte[] body = json(32 * 1024);
             assertArrayEquals(body, client.request("echo", body).get(10, TimeUnit.SECONDS).bodyBytes());
             assertEquals(1, deflateOnly.metrics().read(Metric.FRAMES_COMPRESSED), "lz4 and zstd refused: deflate");
@@ -181,6 +184,15 @@ class CompressionTest {
             byte[] json = json(64 * 1024);
             assertArrayEquals(json, client.request("echo", json).get(10, TimeUnit.SECONDS).bodyBytes());
             assertEquals(1, server.metrics().read(Metric.FRAMES_COMPRESSED), "only the JSON response compressed");
+        }
+    }
+
+    @Test
+    void shouldNotCompressUnlessTheClientOffersIt() throws Exception {
+        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+            byte[] json = json(64 * 1024);
+            assertArrayEquals(json, client.request("echo", json).get(10, TimeUnit.SECONDS).bodyBytes());
+            assertEquals(0, server.metrics().read(Metric.FRAMES_COMPRESSED));
         }
     }
 }

@@ -20,8 +20,10 @@ import java.util.Objects;
  * @param reconnect        whether and how to reconnect after the connection is lost
  * @param stateListener    told about state changes; {@code null} for none
  * @param clock            the time source of timeouts and heartbeats
- * @param compression      compression algorithms to offer, in preference order; {@code null} for every one found
- *                         ({@code lz4}, then {@code zstd}, then {@code deflate}); empty for none
+ * @param compression      compression algorithms to offer, in preference order; empty (the default) for none;
+ *                         {@code null} for every one found ({@code lz4}, then {@code zstd}, then {@code deflate}).
+ *                         Off by default, as servers accept what they have and clients opt in: on loopback and fast
+ *                         networks compressing costs more CPU than it saves (docs/PERFORMANCE.md)
  */
 public record ClientOptions(Duration connectTimeout, int maxFrameLength, String security,
                             TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
@@ -74,7 +76,8 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
 
     /**
      * Returns the defaults: 10 s connect timeout, 16 MiB frames, security {@code none}, default socket and
-     * connection options, 30 s request timeout, refuse at once when the output is full, no reconnecting.
+     * connection options, 30 s request timeout, refuse at once when the output is full, no reconnecting, no
+     * compression.
      *
      * @return the default options
      */
@@ -103,7 +106,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         private ReconnectPolicy reconnect = ReconnectPolicy.disabled();
         private ConnectionStateListener stateListener;
         private NanoClock clock = NanoClock.system();
-        private List<String> compression;
+        private List<String> compression = List.of();
 
         private Builder() {
         }
@@ -219,9 +222,9 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         }
 
         /**
-         * Sets the compression algorithms to offer, in preference order.
+         * Sets the compression algorithms to offer, in preference order (none by default).
          *
-         * @param names provider names; none to turn compression off
+         * @param names provider names such as {@code lz4}, {@code zstd}, {@code deflate}; none for no compression
          * @return this builder
          */
         public Builder compression(String... names) {
