@@ -107,5 +107,9 @@ class UnixTransportTest extends AbstractTransportTest {
         byte[] body = new byte[b.getInt(b.position() + 12)];
         b.get(b.position() + 16, body);
         assertEquals("via socat", new String(body));
+        Conditions.await("the connection closed with nothing left queued", Duration.ofSeconds(10),
+            () -> server.metrics().read(dev.netproto.api.spi.Metric.CONNECTIONS_ACTIVE) == 0);
+        assertEquals(0, server.metrics().read(dev.netproto.api.spi.Metric.OUTBOUND_BYTES),
+            "what was written before closing is counted as sent");
     }
 }

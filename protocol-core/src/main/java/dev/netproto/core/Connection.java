@@ -860,7 +860,7 @@ final class Connection implements EventLoop.Selectable {
         }
         // Answers produced before the CLOSE arrived (in this same read) still go out: one write attempt.
         try {
-            outbound.writeTo(channel);
+            writeOnce();
         } catch (IOException ignore) {
             // The peer is gone already; there is nobody left to tell.
         }
@@ -1178,11 +1178,7 @@ final class Connection implements EventLoop.Selectable {
         if (state == CONNECTING) {
             return;
         }
-        long written = outbound.writeTo(channel);
-        if (written > 0) {
-            counters.add(LoopCounters.BYTES_SENT, written);
-            counters.add(LoopCounters.OUTBOUND_BYTES, -written);
-        }
+        long written = writeOnce();
         if (outbound.isEmpty()) {
             writeStalled = false;
             if (writeInterest) {
@@ -1207,6 +1203,16 @@ final class Connection implements EventLoop.Selectable {
         if (overHigh && outbound.queuedBytes() < settings.lowWatermark()) {
             onLowWatermark();
         }
+    }
+
+    /** One gathering write of what is queued, counted. */
+    private long writeOnce() throws IOException {
+        long written = outbound.writeTo(channel);
+        if (written > 0) {
+            counters.add(LoopCounters.BYTES_SENT, written);
+            counters.add(LoopCounters.OUTBOUND_BYTES, -written);
+        }
+        return written;
     }
 
     // ---------------------------------------------------------------- closing
