@@ -8,6 +8,7 @@
  */
 module dev.netproto.daemon {
     requires dev.netproto.api;
+    requires dev.netproto.transport.tls;
     requires org.slf4j;
     requires HdrHistogram;
     requires com.fasterxml.jackson.core;

@@ -50,7 +50,9 @@ public final class Main {
                       --compression LIST  none (default), all, or names in preference order such as lz4,zstd
           demo      start a server in this process and bench it twice (about 10 s)
           keygen    generate a Noise key pair (not available yet, issue #4)
-          certgen   generate a TLS certificate (not available yet, issue #5)
+          certgen   write development TLS certificates: a CA, a server and a client certificate (PEM)
+                      --cn NAME           the server's host name or IP address (default localhost)
+                      --out DIR           where to write ca.pem, server.pem/.key, client.pem/.key
           help      print this text
 
         flags: --help prints this text, --version the version.
@@ -118,7 +120,7 @@ public final class Main {
                     yield DemoCommand.run(out);
                 }
                 case "keygen" -> notYet(err, command, 4);
-                case "certgen" -> notYet(err, command, 5);
+                case "certgen" -> CertgenCommand.run(Flags.parse(rest, Set.of("--cn", "--out"), Set.of()), out);
                 default -> {
                     err.println("np: unknown command '" + command + "'");
                     err.print(USAGE);

@@ -64,11 +64,23 @@ class MainTest {
     }
 
     @Test
-    void shouldExitTwoNamingTheIssueWhenKeygenOrCertgenIsRun() {
+    void shouldExitTwoNamingTheIssueWhenKeygenIsRun() {
         assertEquals(2, run("keygen"));
-        assertEquals(2, run("certgen"));
         assertTrue(err().contains("np keygen: not available yet (issue #4)"), err());
-        assertTrue(err().contains("np certgen: not available yet (issue #5)"), err());
+    }
+
+    @Test
+    void shouldWriteDevelopmentCertificatesWithOwnerOnlyKeys(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+        throws Exception {
+        assertEquals(0, run("certgen", "--cn", "node.test", "--out", dir.toString()));
+        assertTrue(out().contains("server pin:         sha256/"), out());
+        for (String file : List.of("ca.pem", "server.pem", "server.key", "client.pem", "client.key")) {
+            assertTrue(java.nio.file.Files.exists(dir.resolve(file)), file);
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(dir.resolve("server.key"))));
+        assertEquals(2, run("certgen", "--cn", "node.test"));
+        assertTrue(err().contains("--out: the directory to write the certificates into is required"), err());
     }
 
     @Test
