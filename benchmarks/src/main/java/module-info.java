@@ -5,6 +5,11 @@ module dev.netproto.benchmarks {
     requires dev.netproto.api;
     requires dev.netproto.core;
     requires jmh.core;
+    requires HdrHistogram;
+    requires io.netty.buffer;
+    requires io.netty.codec;
+    requires io.netty.common;
+    requires io.netty.transport;
 
     uses dev.netproto.api.spi.CompressionProvider;
 

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# compare.sh: netproto (np serve / np bench) against a Netty NIO baseline (NettyEchoServer / NettyLoad), in turn, on
+# loopback, servers and clients as separate JVMs. Prints every result line and, per matrix point, the medians
+# (min-max) and the ratios ours/netty of msgs_per_sec and p50. See docs/PERFORMANCE.md.
+#
+# Usage: benchmarks/compare.sh [--seconds T] [--warmup W] [--runs N] [--port-base P] [--only C,D,S] [--idle N]
+#   Defaults: 5 s measured, 2 s warm-up, 1 run, ports from 17700.
+#   --only C,D,S runs one point over both transports where both exist; tcp,C,D,S or unix,C,D,S picks one.
+#   --idle N skips the matrix and instead measures the server heap (after a full GC) and RSS growth per idle
+#   connection, holding N connections to each server.
+#   Extra JVM options: NP_JAVA_OPTS (our server and client, read by ./np), NETTY_JAVA_OPTS (both Netty JVMs).
+set -euo pipefail
+
+root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$root"
+
+seconds=5
+warmup=2
+runs=1
+port_base=17700
+only=""
+idle=0
+while [[ $# -gt 0 ]]; do
+    [[ $# -ge 2 ]] || { printf 'compare.sh: %s needs a value\n' "$1" >&2; exit 2; }
+    case "$1" in
+        --seconds) seconds="$2" ;;
+        --warmup) warmup="$2" ;;
+        --runs) runs="$2" ;;
+        --port-base) port_base="$2" ;;
+        --only) only="$2" ;;
+        --idle) idle="$2" ;;
+        *) printf 'compare.sh: unknown argument %s\n' "$1" >&2; exit 2 ;;
+    esac
+    shift 2
+done
+if ! [[ "$runs" =~ ^[1-9][0-9]*$ && "$port_base" =~ ^[0-9]+$ && "$idle" =~ ^[0-9]+$ ]]; then
+    printf 'compare.sh: --runs must be positive, --port-base and --idle not negative integers\n' >&2
+    exit 2
+fi
+
+# shellcheck source=scripts/java-home.sh
+. "$root/scripts/java-home.sh"
+JAVA_HOME="$(netproto_java_home)" || exit 1
+export JAVA_HOME
+java="$JAVA_HOME/bin/java"
+jar="$root/benchmarks/target/benchmarks.jar"
+netty_pkg=dev.netproto.benchmarks.netty
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/np-compare.XXXXXX")"
+server_pid=""
+
+stop_server() {
+    if [[ -n "$server_pid" ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        local i
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+
+cleanup() {
+    stop_server
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Builds the shaded benchmarks jar when it is missing or older than a source or POM (offline first).
+build_benchmarks() {
+    if [[ -f "$jar" ]] && [[ -z "$(find "$root" \( -name target -o -name .git -o -name .mvn \) -prune -o \
+        \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$jar" -print -quit)" ]]; then
+        return
+    fi
+    printf 'compare.sh: building benchmarks.jar...\n' >&2
+    if ! ./mvnw -q -B -o -pl benchmarks -am package -DskipTests >"$work/build.log" 2>&1; then
+        ./mvnw -q -B -pl benchmarks -am package -DskipTests >"$work/build.log" 2>&1 \
+            || { cat "$work/build.log" >&2; printf 'compare.sh: build failed\n' >&2; exit 1; }
+    fi
+}
+
+# Starts a server (the rest of the arguments) with its output in $work/server.out, waits up to 120 s for its
+# "listening on" line.
+start_server() {
+    : >"$work/server.out"
+    "$@" >"$work/server.out" 2>&1 &
+    server_pid=$!
+    local i
+    for ((i = 0; i < 1200; i++)); do
+        if grep -q 'listening on' "$work/server.out"; then
+            return 0
+        fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    cat "$work/server.out" >&2
+    printf 'compare.sh: server did not start: %s\n' "$*" >&2
+    exit 1
+}
+
+# Prints the value of key $1 in result line $2.
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# Prints "median (min-max)" of the numbers given, one per argument.
+stats() {
+    printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%d (%d-%d)", m, v[1], v[NR] }'
+}
+
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'
+}
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
+# Prints "heap_used_kb rss_kb" of process $1 after a full GC (jcmd GC.run).
+heap_rss() {
+    "$JAVA_HOME/bin/jcmd" "$1" GC.run >/dev/null
+    sleep 1
+    local heap rss
+    heap="$("$JAVA_HOME/bin/jcmd" "$1" GC.heap_info | sed -n 's/.* heap .* used \([0-9]*\)K.*/\1/p' | head -n 1)"
+    rss="$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status")"
+    printf '%s %s\n' "$heap" "$rss"
+}
+
+# Memory per idle connection: opens $idle connections to our server (HELLO done) and to Netty's, and prints the
+# growth of the server's heap (after a full GC) and RSS, per connection.
+measure_idle() {
+    local which address before after client_pid i heap0 rss0 heap1 rss1
+    for which in ours netty; do
+        address="127.0.0.1:$((port_base + 90 + ${#which}))"
+        if [[ "$which" == ours ]]; then
+            start_server ./np serve --listen "tcp://$address"
+            hello=(--hello)
+        else
+            # shellcheck disable=SC2086
+            start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address"
+            hello=()
+        fi
+        sleep 2
+        before="$(heap_rss "$server_pid")"
+        "$java" -cp "$jar" dev.netproto.benchmarks.CompareIdleConnections --target "$address" --count "$idle" \
+            "${hello[@]}" --hold-seconds 120 >"$work/idle.out" 2>&1 &
+        client_pid=$!
+        for ((i = 0; i < 600; i++)); do
+            grep -q '^open ' "$work/idle.out" && break
+            kill -0 "$client_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        grep -q '^open ' "$work/idle.out" || { cat "$work/idle.out" >&2; kill "$client_pid" 2>/dev/null; exit 1; }
+        sleep 2
+        after="$(heap_rss "$server_pid")"
+        kill "$client_pid" 2>/dev/null || true
+        wait "$client_pid" 2>/dev/null || true
+        stop_server
+        read -r heap0 rss0 <<<"$before"
+        read -r heap1 rss1 <<<"$after"
+        awk -v w="$which" -v n="$idle" -v h0="$heap0" -v h1="$heap1" -v r0="$rss0" -v r1="$rss1" 'BEGIN {
+            printf "idle %-5s connections=%d heap_kb %d -> %d (%.0f B/conn) rss_kb %d -> %d (%.0f B/conn)\n",
+                w, n, h0, h1, (h1 - h0) * 1024 / n, r0, r1, (r1 - r0) * 1024 / n }'
+    done
+}
+
+build_benchmarks
+# ./np builds the daemon when a source changed: do that now, not inside the first measurement's startup.
+./np help >/dev/null 2>&1 || ./np help >/dev/null
+
+printf '# %s; %s; %s cores; java: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -sr)" "$(nproc)" \
+    "$("$java" -version 2>&1 | head -n 1)"
+printf '# --seconds %s --warmup %s --runs %s; NP_JAVA_OPTS=%s NETTY_JAVA_OPTS=%s\n' "$seconds" "$warmup" "$runs" \
+    "${NP_JAVA_OPTS:-}" "${NETTY_JAVA_OPTS:-}"
+
+if [[ "$idle" -gt 0 ]]; then
+    measure_idle
+    exit 0
+fi
+
+# transport C D S
+matrix=("tcp 1 1 64" "tcp 16 16 64" "tcp 16 16 1024" "tcp 64 8 16384" "unix 16 16 64")
+summary=()
+point=0
+for entry in "${matrix[@]}"; do
+    read -r transport c d s <<<"$entry"
+    point=$((point + 1))
+    if [[ -n "$only" && "$only" != "$c,$d,$s" && "$only" != "$transport,$c,$d,$s" ]]; then
+        continue
+    fi
+    ours_rate=(); ours_p50=(); ours_p99=(); netty_rate=(); netty_p50=(); netty_p99=()
+    for ((run = 1; run <= runs; run++)); do
+        if [[ "$transport" == unix ]]; then
+            target="unix://$work/np-$point.sock"
+            rm -f "$work/np-$point.sock"
+        else
+            target="tcp://127.0.0.1:$((port_base + 2 * point))"
+        fi
+        start_server ./np serve --listen "$target"
+        line="$(./np bench --target "$target" --connections "$c" --depth "$d" --size "$s" \
+            --seconds "$seconds" --warmup "$warmup" | grep 'msgs_per_sec=' | tail -n 1)"
+        stop_server
+        printf 'ours  %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"
+        ours_rate+=("$(field msgs_per_sec "$line")"); ours_p50+=("$(field p50_us "$line")")
+        ours_p99+=("$(field p99_us "$line")")
+        if [[ "$transport" != tcp ]]; then
+            continue
+        fi
+        address="127.0.0.1:$((port_base + 2 * point + 1))"
+        # shellcheck disable=SC2086 # NETTY_JAVA_OPTS is a list of options, split on spaces on purpose.
+        start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address"
+        # shellcheck disable=SC2086
+        line="$("$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyLoad" --target "$address" \
+            --connections "$c" --depth "$d" --size "$s" --seconds "$seconds" --warmup "$warmup" \
+            | grep 'msgs_per_sec=' | tail -n 1)"
+        stop_server
+        printf 'netty %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"
+        netty_rate+=("$(field msgs_per_sec "$line")"); netty_p50+=("$(field p50_us "$line")")
+        netty_p99+=("$(field p99_us "$line")")
+    done
+    row="| $transport | $c | $d | $s | $(stats "${ours_rate[@]}") | $(stats "${ours_p50[@]}")"
+    row+=" | $(stats "${ours_p99[@]}")"
+    if [[ ${#netty_rate[@]} -gt 0 ]]; then
+        row+=" | $(stats "${netty_rate[@]}") | $(stats "${netty_p50[@]}") | $(stats "${netty_p99[@]}")"
+        row+=" | $(ratio "$(median "${ours_rate[@]}")" "$(median "${netty_rate[@]}")")"
+        row+=" | $(ratio "$(median "${ours_p50[@]}")" "$(median "${netty_p50[@]}")") |"
+    else
+        row+=" | not run | not run | not run | n/a | n/a |"
+    fi
+    summary+=("$row")
+    printf 'ratio ours/netty %-4s C=%s D=%s S=%s: %s\n' "$transport" "$c" "$d" "$s" "$row"
+done
+
+printf '\n| transport | C | D | S | ours msgs/s median (min-max) | ours p50 µs | ours p99 µs'
+printf ' | netty msgs/s median (min-max) | netty p50 µs | netty p99 µs | msgs/s ours/netty | p50 ours/netty |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '%s\n' "${summary[@]}"
