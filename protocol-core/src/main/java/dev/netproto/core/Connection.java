@@ -1116,8 +1116,17 @@ final class Connection implements EventLoop.Selectable {
         writePrefix(out, route);
         int at = payloadOffset + prefix;
         int start = body.position();
-        int compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
-        body.position(start);
+        int compressed;
+        try {
+            compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
+        } catch (RuntimeException e) {
+            // The frame is already reserved: fill it with the plain body rather than leave a hole in the stream.
+            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", description, c.name(),
+                bodyLength, e);
+            compressed = Integer.MAX_VALUE - COMPRESSED_LENGTH_PREFIX;
+        } finally {
+            body.position(start);
+        }
         int payload;
         // Sent compressed only if smaller, and within the ratio cap every receiver enforces (zstd shrinks a run of
         // zeros far more than 1:1024, and the receiver would take that for a bomb).
