@@ -156,7 +156,9 @@ class LimitsTest {
         try (RawServer raw = new RawServer(4096)) {
             ClientOptions failFast = ClientOptions.builder()
                 .transport(new dev.netproto.api.TransportOptions(true, 0, 4096, 0, true))
-                .connection(ConnectionOptions.builder().writeBufferWatermarks(16 * 1024, 64 * 1024).build())
+                // No heartbeats: the raw server answers nothing, and a PING would be read where a request is due.
+                .connection(ConnectionOptions.builder().writeBufferWatermarks(16 * 1024, 64 * 1024)
+                    .heartbeat(Duration.ZERO, 1).build())
                 .build();
             CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), failFast);
             raw.acceptAndHello();
@@ -180,7 +182,9 @@ class LimitsTest {
         try (RawServer raw = new RawServer(4096)) {
             ClientOptions waiting = ClientOptions.builder()
                 .transport(new dev.netproto.api.TransportOptions(true, 0, 4096, 0, true))
-                .connection(ConnectionOptions.builder().writeBufferWatermarks(16 * 1024, 64 * 1024).build())
+                // No heartbeats: the raw server answers nothing, and a PING would be read where a request is due.
+                .connection(ConnectionOptions.builder().writeBufferWatermarks(16 * 1024, 64 * 1024)
+                    .heartbeat(Duration.ZERO, 1).build())
                 .backpressureWait(Duration.ofSeconds(30))
                 .build();
             CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), waiting);
