@@ -307,22 +307,8 @@ public final class CipherState implements AutoCloseable {
      */
     int encrypt(byte[] ad, int adOffset, int adLength, byte[] src, int srcOffset, int length, byte[] dst,
         int dstOffset) {
-        if (key == null) {
-            System.arraycopy(src, srcOffset, dst, dstOffset, length);
-            return length;
-        }
-        if (nonce == MAX_NONCE) {
-            throw failNonceExhausted();
-        }
         try {
-            function.nonce(iv, nonce);
-            cipher.init(Cipher.ENCRYPT_MODE, key, function.parameters(iv));
-            if (adLength > 0) {
-                cipher.updateAAD(ad, adOffset, adLength);
-            }
-            int written = cipher.doFinal(src, srcOffset, length, dst, dstOffset);
-            nonce++;
-            return written;
+            return run(Cipher.ENCRYPT_MODE, ad, adOffset, adLength, src, srcOffset, length, dst, dstOffset);
         } catch (GeneralSecurityException e) {
             throw failProvider(e);
         }
@@ -334,22 +320,8 @@ public final class CipherState implements AutoCloseable {
      */
     int decrypt(byte[] ad, int adOffset, int adLength, byte[] src, int srcOffset, int length, byte[] dst,
         int dstOffset) {
-        if (key == null) {
-            System.arraycopy(src, srcOffset, dst, dstOffset, length);
-            return length;
-        }
-        if (nonce == MAX_NONCE) {
-            throw failNonceExhausted();
-        }
         try {
-            function.nonce(iv, nonce);
-            cipher.init(Cipher.DECRYPT_MODE, key, function.parameters(iv));
-            if (adLength > 0) {
-                cipher.updateAAD(ad, adOffset, adLength);
-            }
-            int written = cipher.doFinal(src, srcOffset, length, dst, dstOffset);
-            nonce++;
-            return written;
+            return run(Cipher.DECRYPT_MODE, ad, adOffset, adLength, src, srcOffset, length, dst, dstOffset);
         } catch (AEADBadTagException e) {
             // GCM decrypts before it checks the tag, and leaves that unauthenticated plaintext behind when working
             // in place: never let it out.
@@ -358,6 +330,26 @@ public final class CipherState implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw failProvider(e);
         }
+    }
+
+    /** One AEAD operation with the current nonce, which advances only on success; a copy while there is no key. */
+    private int run(int mode, byte[] ad, int adOffset, int adLength, byte[] src, int srcOffset, int length,
+        byte[] dst, int dstOffset) throws GeneralSecurityException {
+        if (key == null) {
+            System.arraycopy(src, srcOffset, dst, dstOffset, length);
+            return length;
+        }
+        if (nonce == MAX_NONCE) {
+            throw failNonceExhausted();
+        }
+        function.nonce(iv, nonce);
+        cipher.init(mode, key, function.parameters(iv));
+        if (adLength > 0) {
+            cipher.updateAAD(ad, adOffset, adLength);
+        }
+        int written = cipher.doFinal(src, srcOffset, length, dst, dstOffset);
+        nonce++;
+        return written;
     }
 
     private int crypt(boolean encrypt, ByteBuffer ad, int adOffset, int adLength, ByteBuffer src, int srcOffset,
