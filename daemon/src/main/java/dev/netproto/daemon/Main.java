@@ -49,7 +49,10 @@ public final class Main {
                       --body KIND         random (default, incompressible) or json (JSON-like text)
                       --compression LIST  none (default), all, or names in preference order such as lz4,zstd
           demo      start a server in this process and bench it twice (about 10 s)
-          keygen    generate a Noise key pair (not available yet, issue #4)
+          keygen    generate a Noise static key pair; prints the public key, its fingerprint and
+                    the line for an authorized_keys file (docs/SECURITY.md)
+                      --out FILE          where to write the private key (created with mode 0600)
+                      --force             replace FILE if it exists
           certgen   write development TLS certificates: a CA, a server and a client certificate (PEM)
                       --cn NAME           the server's host name or IP address (default localhost)
                       --out DIR           where to write ca.pem, server.pem/.key, client.pem/.key
@@ -119,7 +122,7 @@ public final class Main {
                     Flags.parse(rest, Set.of(), Set.of());
                     yield DemoCommand.run(out);
                 }
-                case "keygen" -> notYet(err, command, 4);
+                case "keygen" -> KeygenCommand.run(rest, out);
                 case "certgen" -> CertgenCommand.run(Flags.parse(rest, Set.of("--cn", "--out"), Set.of()), out);
                 default -> {
                     err.println("np: unknown command '" + command + "'");
@@ -172,11 +175,6 @@ public final class Main {
             // Reading a resource of our own jar fails only if the jar is damaged; the version is not worth failing.
         }
         return "unknown";
-    }
-
-    private static int notYet(PrintStream err, String command, int issue) {
-        err.println("np " + command + ": not available yet (issue #" + issue + ")");
-        return EXIT_USAGE;
     }
 
     /**

@@ -64,9 +64,9 @@ class MainTest {
     }
 
     @Test
-    void shouldExitTwoNamingTheIssueWhenKeygenIsRun() {
+    void shouldExitTwoNamingTheFlagWhenKeygenHasNoOut() {
         assertEquals(2, run("keygen"));
-        assertTrue(err().contains("np keygen: not available yet (issue #4)"), err());
+        assertTrue(err().contains("np keygen: --out: the file to write the private key into is required"), err());
     }
 
     @Test
