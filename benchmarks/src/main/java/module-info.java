@@ -5,6 +5,7 @@ module dev.netproto.benchmarks {
     requires dev.netproto.api;
     requires dev.netproto.core;
     requires jmh.core;
+    requires org.jctools.core;
     requires HdrHistogram;
     requires io.netty.buffer;
     requires io.netty.codec;

@@ -4,10 +4,12 @@
  * metrics, {@code unpooled} pool).
  *
  * <p>It exports no package to applications, which use {@code dev.netproto.api} and find this engine through
- * {@link dev.netproto.api.spi.EngineProvider}; only the Noise package is exported, qualified, to the benchmarks.
+ * {@link dev.netproto.api.spi.EngineProvider}. Two packages are exported, qualified, to the benchmarks only:
+ * {@code dev.netproto.core} (for the frame codec and the route table; its other public types are the providers)
+ * and the Noise package.
  * Transports are found with {@link java.util.ServiceLoader}, by URI scheme.
  */
-// "module": the qualified export below names dev.netproto.benchmarks, which is built after this module, so javac
+// "module": the qualified exports below name dev.netproto.benchmarks, which is built after this module, so javac
 // cannot find it here and would warn (failing -Werror).
 @SuppressWarnings("module")
 module dev.netproto.core {
@@ -15,6 +17,7 @@ module dev.netproto.core {
     requires org.jctools.core;
     requires org.slf4j;
 
+    exports dev.netproto.core to dev.netproto.benchmarks;
     exports dev.netproto.core.noise to dev.netproto.benchmarks;
 
     uses dev.netproto.api.spi.TransportProvider;

@@ -9,10 +9,13 @@ import java.util.Map;
 /**
  * Finds a route by the UTF-8 bytes of its name, read in place from a frame, without decoding a string or
  * allocating. Built once at start and never changed, so loops share it without synchronisation.
+ *
+ * <p>Public only so that the benchmarks module (the one module this package is exported to) can measure
+ * {@link #find}; applications reach routes through {@code dev.netproto.api}.
  */
-final class RouteTable {
+public final class RouteTable {
     /** A registered route. */
-    static final class Route {
+    public static final class Route {
         final byte[] name;
         final String nameString;
         final Handler handler;
@@ -31,7 +34,12 @@ final class RouteTable {
     private final Route[] slots;
     private final int mask;
 
-    RouteTable(Map<String, RouteConfig> routes) {
+    /**
+     * Builds the table; the cold path, once per server.
+     *
+     * @param routes the routes by name
+     */
+    public RouteTable(Map<String, RouteConfig> routes) {
         int cap = Integer.highestOneBit(Math.max(4, routes.size() * 4) - 1) << 1;
         slots = new Route[cap];
         mask = cap - 1;
@@ -46,11 +54,14 @@ final class RouteTable {
     }
 
     /**
-     * Looks up the route whose name is the {@code length} bytes at {@code offset}.
+     * Looks up the route whose name is the {@code length} bytes at {@code offset}. Any thread may call it.
      *
+     * @param buf    the buffer holding the name, typically the frame as read
+     * @param offset where the name's UTF-8 bytes start
+     * @param length how many bytes the name has
      * @return the route, or null
      */
-    Route find(ByteBuffer buf, int offset, int length) {
+    public Route find(ByteBuffer buf, int offset, int length) {
         for (int i = hash(buf, offset, length) & mask; ; i = (i + 1) & mask) {
             Route r = slots[i];
             if (r == null) {
