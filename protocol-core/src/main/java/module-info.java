@@ -27,7 +27,8 @@ module dev.netproto.core {
     uses dev.netproto.api.spi.MetricsProvider;
 
     provides dev.netproto.api.spi.EngineProvider with dev.netproto.core.CoreEngine;
-    provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider;
+    provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider,
+        dev.netproto.core.NoiseSecurityProvider;
     provides dev.netproto.api.spi.MetricsProvider with dev.netproto.core.NoopMetricsProvider;
     provides dev.netproto.api.spi.PoolProvider with dev.netproto.core.UnpooledPoolProvider;
     provides dev.netproto.api.spi.CompressionProvider with dev.netproto.core.DeflateCompressionProvider;

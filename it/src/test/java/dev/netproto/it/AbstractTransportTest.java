@@ -7,11 +7,12 @@ import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
+import dev.netproto.api.Security;
 import dev.netproto.api.Server;
 import dev.netproto.api.spi.Metric;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +37,21 @@ abstract class AbstractTransportTest {
     protected abstract String listenUri() throws IOException;
 
     /** A blocking raw channel to the server, for writing bytes no correct client would. */
-    protected abstract SocketChannel rawConnect() throws IOException;
+    protected abstract ByteChannel rawConnect() throws IOException;
+
+    /** The server's security; TLS overrides it. */
+    protected Security serverSecurity() throws IOException {
+        return Security.none();
+    }
+
+    /** The client's options; TLS overrides them to add its security. */
+    protected ClientOptions clientOptions() {
+        return ClientOptions.defaults();
+    }
 
     @BeforeEach
     void startServer() throws IOException {
-        server = Server.builder().listen(listenUri()).eventLoops(2)
+        server = Server.builder().listen(listenUri()).eventLoops(2).security(serverSecurity())
             .route("echo", (m, r) -> r.send(m.body()))
             .start();
         uri = server.endpoints().get(0).toString();
@@ -53,7 +64,7 @@ abstract class AbstractTransportTest {
 
     @Test
     void shouldEcho() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, clientOptions())) {
             assertEquals("over " + uri, client.request("echo", ("over " + uri).getBytes()).get(10, TimeUnit.SECONDS)
                 .bodyText());
         }
@@ -61,7 +72,7 @@ abstract class AbstractTransportTest {
 
     @Test
     void shouldMultiplexThousandsOfRequestsOnOneConnection() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, clientOptions())) {
             List<CompletableFuture<Message>> futures = new ArrayList<>();
             for (int i = 0; i < 5_000; i++) {
                 futures.add(client.request("echo", ByteBuffer.allocate(4).putInt(0, i)));
@@ -74,7 +85,7 @@ abstract class AbstractTransportTest {
 
     @Test
     void shouldCarryLargeFrames() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, clientOptions())) {
             byte[] body = new byte[16 * 1024 * 1024 - 6];
             new Random(5).nextBytes(body);
             assertArrayEquals(body, client.request("echo", body).get(30, TimeUnit.SECONDS).bodyBytes());
@@ -83,8 +94,8 @@ abstract class AbstractTransportTest {
 
     @Test
     void shouldCloseOnMalformedInputAndKeepServing() throws Exception {
-        try (Client good = Client.connect(uri, ClientOptions.defaults());
-             SocketChannel raw = rawConnect()) {
+        try (Client good = Client.connect(uri, clientOptions());
+             ByteChannel raw = rawConnect()) {
             raw.write(ByteBuffer.wrap(RawPeer.frame(0xBEEF, 1, RawPeer.HELLO, 0, 0, 0, new byte[0])));
             RawPeer.Frame close = readFrame(raw);
             assertEquals(RawPeer.CLOSE, close.type());
@@ -96,7 +107,7 @@ abstract class AbstractTransportTest {
 
     @Test
     void shouldCloseGracefullyWithRequestsAnswered() throws Exception {
-        try (Client client = Client.connect(uri, ClientOptions.defaults())) {
+        try (Client client = Client.connect(uri, clientOptions())) {
             List<CompletableFuture<Message>> futures = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 futures.add(client.request("echo", new byte[] {(byte) i}));
@@ -112,7 +123,7 @@ abstract class AbstractTransportTest {
     }
 
     /** Reads one frame from a blocking channel. */
-    static RawPeer.Frame readFrame(SocketChannel channel) throws IOException {
+    static RawPeer.Frame readFrame(ByteChannel channel) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(16);
         readFully(channel, header);
         ByteBuffer payload = ByteBuffer.allocate(header.getInt(12));
@@ -120,7 +131,7 @@ abstract class AbstractTransportTest {
         return new RawPeer.Frame(header.get(3), header.getInt(8), payload.array());
     }
 
-    private static void readFully(SocketChannel channel, ByteBuffer b) throws IOException {
+    private static void readFully(ByteChannel channel, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (channel.read(b) < 0) {
                 throw new IOException("end of stream after " + b.position() + " of " + b.limit() + " bytes");

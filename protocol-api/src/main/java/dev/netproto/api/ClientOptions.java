@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param connectTimeout   how long opening the transport may take (HELLO then has
  *                         {@link ConnectionOptions#handshakeTimeout()})
  * @param maxFrameLength   the largest frame payload this client accepts, in bytes
- * @param security         the security provider's name, such as {@code none}
+ * @param security         the security mechanism and its settings
  * @param transport        socket options
  * @param connection       limits and timeouts of the connection
  * @param requestTimeout   how long a request waits for its answer; zero for no limit
@@ -25,7 +25,7 @@ import java.util.Objects;
  *                         Off by default, as servers accept what they have and clients opt in: on loopback and fast
  *                         networks compressing costs more CPU than it saves (docs/PERFORMANCE.md)
  */
-public record ClientOptions(Duration connectTimeout, int maxFrameLength, String security,
+public record ClientOptions(Duration connectTimeout, int maxFrameLength, Security security,
                             TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
                             Duration backpressureWait, ReconnectPolicy reconnect,
                             ConnectionStateListener stateListener, NanoClock clock, List<String> compression) {
@@ -35,7 +35,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
      *
      * @param connectTimeout   transport connect timeout, positive
      * @param maxFrameLength   largest accepted payload
-     * @param security         security provider name
+     * @param security         security mechanism
      * @param transport        socket options
      * @param connection       connection limits and timeouts
      * @param requestTimeout   request timeout, zero for none
@@ -98,7 +98,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
     public static final class Builder {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int maxFrameLength = Limits.MAX_FRAME_LENGTH_CAP;
-        private String security = "none";
+        private Security security = Security.none();
         private TransportOptions transport = TransportOptions.defaults();
         private ConnectionOptions connection = ConnectionOptions.defaults();
         private Duration requestTimeout = Duration.ofSeconds(30);
@@ -134,13 +134,25 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, String 
         }
 
         /**
-         * Chooses the security provider by name.
+         * Chooses the security provider by name, with no settings of its own; see {@link Security#named(String)}.
          *
          * @param name such as {@code none}
          * @return this builder
          */
         public Builder security(String name) {
-            this.security = name;
+            this.security = Security.named(name);
+            return this;
+        }
+
+        /**
+         * Chooses the security mechanism and its settings, such as {@link Security#tls} for a {@code tls://}
+         * server.
+         *
+         * @param security the mechanism
+         * @return this builder
+         */
+        public Builder security(Security security) {
+            this.security = Objects.requireNonNull(security, "security");
             return this;
         }
 

@@ -38,6 +38,16 @@ public enum ErrorCode {
     /** A compressed frame could not be decompressed: corrupt, truncated, or not the length it claimed, or its
      * claimed length broke the maximum frame length or the compression-ratio cap (a decompression bomb). */
     DECOMPRESSION_FAILED(13, true),
+    /** The security handshake below the frames failed: a TLS alert, an untrusted or unpinned certificate, a
+     * refused protocol version or application protocol. Reported locally; it never travels in a CLOSE frame,
+     * since no frame can be exchanged before that handshake completes. */
+    HANDSHAKE_FAILED(14, true),
+    /** A sealed frame did not authenticate: it was modified, dropped, reordered or replayed in transit, or sealed
+     * under another key. The session cannot continue, since its nonces are out of step. */
+    AUTHENTICATION_FAILED(15, true),
+    /** The peer's static key is not one this side accepts: not in the server's authorized keys, or not the
+     * server key the client pinned. */
+    PEER_NOT_AUTHORIZED(16, true),
     /** No handler is registered for the request's route. */
     UNKNOWN_ROUTE(100, false),
     /** The handler threw an exception. */

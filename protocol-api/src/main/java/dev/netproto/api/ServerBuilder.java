@@ -20,7 +20,7 @@ public final class ServerBuilder {
     private final List<String> problems = new ArrayList<>();
     private int eventLoops = Runtime.getRuntime().availableProcessors();
     private int maxFrameLength = Limits.MAX_FRAME_LENGTH_CAP;
-    private String security = "none";
+    private Security security = Security.none();
     private String metrics = "noop";
     private TransportOptions transport = TransportOptions.defaults();
     private Executor blockingExecutor;
@@ -89,13 +89,25 @@ public final class ServerBuilder {
     }
 
     /**
-     * Chooses the security provider by name.
+     * Chooses the security provider by name, with no settings of its own; see {@link Security#named(String)}.
      *
      * @param name a provider name, such as {@code none}
      * @return this builder
      */
     public ServerBuilder security(String name) {
-        this.security = Objects.requireNonNull(name, "security");
+        this.security = Security.named(name);
+        return this;
+    }
+
+    /**
+     * Chooses the security mechanism and its settings, such as {@link Security#tls} for {@code tls://}
+     * endpoints.
+     *
+     * @param security the mechanism
+     * @return this builder
+     */
+    public ServerBuilder security(Security security) {
+        this.security = Objects.requireNonNull(security, "security");
         return this;
     }
 

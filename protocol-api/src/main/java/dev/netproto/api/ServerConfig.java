@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
  * @param routes           the routes by name
  * @param eventLoops       how many event-loop threads serve connections
  * @param maxFrameLength   the largest frame payload this server accepts, in bytes
- * @param security         the security provider's name, such as {@code none}
+ * @param security         the security mechanism and its settings
  * @param metrics          the metrics provider's name, such as {@code noop}
  * @param transport        socket options
  * @param blockingExecutor runs blocking handlers; {@code null} for a virtual thread per message
@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
  * @param compression      compression algorithms this server accepts; {@code null} for every one found
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
-                           int maxFrameLength, String security, String metrics, TransportOptions transport,
+                           int maxFrameLength, Security security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
                            ConnectionOptions connection, int maxConnections, NanoClock clock,
                            List<String> compression) {
@@ -35,7 +35,7 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param routes           the routes
      * @param eventLoops       event-loop threads
      * @param maxFrameLength   largest accepted payload
-     * @param security         security provider name
+     * @param security         security mechanism
      * @param metrics          metrics provider name
      * @param transport        socket options
      * @param blockingExecutor executor for blocking handlers, or {@code null}

@@ -5,9 +5,11 @@ import dev.netproto.api.OverloadedException;
 import dev.netproto.api.TransportOptions;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,10 +59,11 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
 
     private void hand(SocketChannel channel) {
         String peer;
+        java.net.SocketAddress remote;
         try {
             channel.configureBlocking(false);
             transport.configureAccepted(channel, options);
-            java.net.SocketAddress remote = channel.getRemoteAddress();
+            remote = channel.getRemoteAddress();
             // A Unix socket peer is unnamed; say which socket it came in on instead.
             peer = remote instanceof java.net.UnixDomainSocketAddress unix && unix.getPath().toString().isEmpty()
                 ? "local peer on " + endpoint : String.valueOf(remote);
@@ -69,11 +72,24 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
             closeQuietly(channel);
             return;
         }
+        SSLEngine engine = null;
+        if (transport.usesTls()) {
+            try {
+                engine = remote instanceof InetSocketAddress inet
+                    ? settings.security().tls().newEngine(inet.getHostString(), inet.getPort())
+                    : settings.security().tls().newEngine(null, -1);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: refused connection from {}: cannot create a TLS engine: {}", endpoint, peer,
+                    e.toString());
+                closeQuietly(channel);
+                return;
+            }
+        }
         EventLoop loop = group.next();
         // Counted here, on the accepting thread, so that the limit holds across loops; the connection gives its
         // place back when it closes.
         boolean overLimit = settings.openConnections().incrementAndGet() > settings.maxConnections();
-        Connection connection = new Connection(loop, channel, null, settings, peer);
+        Connection connection = new Connection(loop, channel, null, settings, peer, engine);
         try {
             loop.execute(() -> connection.startAccepted(overLimit));
         } catch (OverloadedException e) {

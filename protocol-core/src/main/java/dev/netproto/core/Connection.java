@@ -28,11 +28,17 @@ import static dev.netproto.core.FrameDescriptor.VERSION_OFFSET;
 
 import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.ErrorCode;
+import dev.netproto.api.NoisePublicKey;
 import dev.netproto.api.OverloadedException;
 import dev.netproto.api.RemoteException;
 import dev.netproto.api.RequestTimeoutException;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.CompressionProvider;
+import dev.netproto.core.noise.HandshakeState;
+import dev.netproto.core.noise.NoiseException;
+import dev.netproto.core.noise.NoiseKeyPair;
+import dev.netproto.core.noise.NoiseProtocol;
+import dev.netproto.core.noise.ReplayCache;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -41,6 +47,8 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * discards input until the peer closes or {@link #LINGER_TIMEOUT_NS} passes. Closing the socket with unread input
  * would make the kernel send RST, which can destroy the CLOSE frame before the peer reads it.
  */
-final class Connection implements EventLoop.Selectable {
+final class Connection implements EventLoop.Selectable, TlsWire.Events {
     static final int CONNECTING = 0;
     static final int AWAIT_HELLO = 1;
     static final int OPEN = 2;
@@ -104,6 +112,14 @@ final class Connection implements EventLoop.Selectable {
     private final IntObjectMap<PendingRequest> pending;
     /** The client that owns this connection; null on the server side. */
     private final CoreClient owner;
+    /** The TLS layer between socket and codec; null for plaintext transports. */
+    private final TlsWire tls;
+    /** Continues reading input the TLS layer buffered, which the selector cannot report; null without TLS. */
+    private final Runnable readBuffered;
+    /** The Noise session, from the HELLO exchange on; null without Noise. */
+    private NoiseSession noise;
+    /** Noise clients: the HELLO payload sent, which the handshake's prologue binds. */
+    private byte[] helloSent;
 
     /** Index in the loop's connection array; written by {@link EventLoop}. */
     int loopIndex = -1;
@@ -142,13 +158,22 @@ final class Connection implements EventLoop.Selectable {
     private ErrorCode closeCode = ErrorCode.NORMAL;
     private String closeReason = "closed";
 
-    Connection(EventLoop loop, SocketChannel channel, CoreClient owner, Settings settings, String peer) {
+    /**
+     * Creates a connection; starts nothing.
+     *
+     * @param engine the TLS engine of a {@code tls} transport's connection; null for plaintext
+     */
+    Connection(EventLoop loop, SocketChannel channel, CoreClient owner, Settings settings, String peer,
+               SSLEngine engine) {
         this.loop = loop;
         this.channel = channel;
         this.owner = owner;
         this.client = owner != null;
         this.settings = settings;
         this.description = "conn#" + IDS.incrementAndGet() + " " + peer;
+        this.tls = engine == null ? null
+            : new TlsWire(engine, settings.security().tls(), channel, loop, this);
+        this.readBuffered = engine == null ? null : this::readBufferedInput;
         this.counters = loop.counters();
         this.outbound = new Outbound(loop.pool());
         this.pending = new IntObjectMap<>(client ? 64 : 8);
@@ -234,10 +259,14 @@ final class Connection implements EventLoop.Selectable {
         key.interestOps(interestOps);
         state = AWAIT_HELLO;
         phaseStartNs = settings.clock().nanoTime();
-        Hello hello = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security()),
-            compressionNames());
+        Hello hello = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security().name()),
+            compressionNames(), settings.noise() == null ? List.of() : settings.noise().protocols);
         ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
         hello.encode(out, payloadOffset);
+        if (settings.noise() != null) {
+            helloSent = new byte[hello.encodedLength()];
+            out.get(payloadOffset, helloSent);
+        }
     }
 
     // ---------------------------------------------------------------- time
@@ -360,6 +389,19 @@ final class Connection implements EventLoop.Selectable {
             closeNow(closeCode, closeReason, null);
             return;
         }
+        if (e instanceof SSLException && state != CONNECTING) {
+            boolean handshake = tls != null && tls.isHandshaking();
+            ErrorCode code = handshake ? ErrorCode.HANDSHAKE_FAILED : ErrorCode.TRANSPORT_ERROR;
+            String reason = (handshake ? "TLS handshake failed: " : "TLS failed: ") + e.getMessage();
+            LOG.warn("{}: closing: {} ({})", description, reason, code);
+            counters.error(code);
+            if (state < OPEN) {
+                counters.increment(LoopCounters.HANDSHAKES_FAILED);
+            }
+            notifyErrorListener(code, reason);
+            closeNow(code, reason, e);
+            return;
+        }
         String what = state == CONNECTING ? "connect failed: " : "transport failed: ";
         LOG.debug("{}: {}{}", description, what, e.toString());
         if (state != CONNECTING) {
@@ -379,7 +421,7 @@ final class Connection implements EventLoop.Selectable {
                 PooledBuffer target = spill != null ? spill : loop.readBuffer();
                 ByteBuffer buf = target.buf;
                 int room = buf.remaining();
-                int n = channel.read(buf);
+                int n = tls == null ? channel.read(buf) : tls.read(buf);
                 if (n < 0) {
                     onEndOfStream();
                     return;
@@ -413,8 +455,46 @@ final class Connection implements EventLoop.Selectable {
             loop.readBuffer().buf.clear();
             if (state >= CLOSING) {
                 releaseSpill();
+            } else if (tls != null && !readSuspended && tls.hasBufferedInput()) {
+                loop.execute(readBuffered);
             }
         }
+    }
+
+    /** Reads on, from what the TLS layer holds, after a read stopped early (read budget, full buffer). */
+    private void readBufferedInput() {
+        if (state == CLOSED || readSuspended) {
+            return;
+        }
+        try {
+            onReadable();
+        } catch (IOException e) {
+            onTransportFailure(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- TLS
+
+    @Override
+    public void tlsHandshakeDone() {
+        LOG.debug("{}: TLS handshake done: {}", description, tls.describe());
+        markDirty();
+    }
+
+    @Override
+    public void tlsOutputPending() {
+        markDirty();
+    }
+
+    @Override
+    public void tlsTasksDone() {
+        if (state == CLOSED) {
+            return;
+        }
+        tls.onTasksDone();
+        updateInterest();
+        markDirty();
+        readBufferedInput();
     }
 
     private void discardInput() throws IOException {
@@ -498,8 +578,21 @@ final class Connection implements EventLoop.Selectable {
             }
             counters.increment(LoopCounters.FRAMES_RECEIVED);
             frames++;
-            onFrame(src, b.get(pos + TYPE_OFFSET), b.get(pos + FLAGS_OFFSET), b.getInt(pos + REQUEST_ID_OFFSET),
-                pos + HEADER_LENGTH, length);
+            int flags = b.get(pos + FLAGS_OFFSET);
+            int payloadLength = length;
+            if (noise != null && noise.opening()) {
+                try {
+                    payloadLength = noise.open(b, pos, length, flags);
+                } catch (NoiseException e) {
+                    closeWithError(ErrorCode.AUTHENTICATION_FAILED, "a sealed " + FrameDescriptor.typeName(
+                        b.get(pos + TYPE_OFFSET)) + " frame of " + length + " bytes failed authentication: it was "
+                        + "modified, dropped, reordered or replayed on the way (" + e.getMessage() + ")");
+                    return frames;
+                }
+                flags &= ~NoiseSession.FLAG_REKEY;
+            }
+            onFrame(src, b.get(pos + TYPE_OFFSET), flags, b.getInt(pos + REQUEST_ID_OFFSET), pos + HEADER_LENGTH,
+                payloadLength);
             pos = end;
         }
         b.position(pos);
@@ -518,15 +611,24 @@ final class Connection implements EventLoop.Selectable {
             return failMalformed("unknown frame type " + (type & 0xFF));
         }
         int flags = b.get(pos + FLAGS_OFFSET) & 0xFF;
+        boolean sealed = noise != null && noise.opening();
+        if (sealed) {
+            flags &= ~NoiseSession.FLAG_REKEY;
+        }
         if ((b.get(pos + RESERVED8_OFFSET) | b.getShort(pos + RESERVED16_OFFSET)) != 0
             || flags != 0 && !compressedAllowed(type, flags)) {
             return failMalformed("flags 0x" + Integer.toHexString(flags) + " or reserved bits set in a "
                 + FrameDescriptor.typeName(type) + " frame (compression: " + (codec == null ? "none" : codec.name())
                 + ")");
         }
-        int limit = state == OPEN ? settings.maxFrameLength() : PRE_HELLO_MAX_LENGTH;
+        int limit = state != OPEN ? PRE_HELLO_MAX_LENGTH
+            : sealed ? NoiseSession.sealedLength(settings.maxFrameLength()) : settings.maxFrameLength();
         if (length < 0 || length > limit) {
             return failTooLarge(type, length, limit);
+        }
+        if (sealed && NoiseSession.plainLength(length) < 0) {
+            return failMalformed("sealed " + FrameDescriptor.typeName(type) + " frame of " + length
+                + " bytes: no sealed payload has that length");
         }
         boolean needsId = type == TYPE_REQUEST || type == TYPE_RESPONSE || type == TYPE_ERROR;
         if (needsId != (b.getInt(pos + REQUEST_ID_OFFSET) != 0)) {
@@ -570,7 +672,7 @@ final class Connection implements EventLoop.Selectable {
     }
 
     private void onFrame(PooledBuffer src, int type, int flags, int requestId, int offset, int length) {
-        if (state != OPEN && type != TYPE_HELLO && type != TYPE_CLOSE) {
+        if (state != OPEN && type != TYPE_HELLO && type != TYPE_CLOSE && (type != TYPE_HANDSHAKE || noise == null)) {
             failUnexpected(type);
             return;
         }
@@ -587,7 +689,13 @@ final class Connection implements EventLoop.Selectable {
             case TYPE_HELLO -> onHello(src.buf, offset, length);
             case TYPE_GOAWAY -> onGoAway(src.buf, offset, length);
             case TYPE_CLOSE -> onCloseFrame(src.buf, offset, length);
-            case TYPE_HANDSHAKE -> failUnexpected(type);
+            case TYPE_HANDSHAKE -> {
+                if (state == OPEN) {
+                    failUnexpected(type);
+                } else {
+                    onHandshake(src.buf, offset, length);
+                }
+            }
             default -> failMalformed("unknown frame type " + type);
         }
     }
@@ -886,17 +994,165 @@ final class Connection implements EventLoop.Selectable {
         }
         peerMaxFrameLength = hello.maxFrameLength();
         codec = chooseCompression(hello.compression());
+        byte[] received = settings.noise() == null ? null : new byte[length];
+        if (received != null) {
+            b.get(offset, received);
+        }
         if (!client) {
-            Hello answer = new Hello(new byte[] {VERSION}, settings.maxFrameLength(), List.of(settings.security()),
-                codec == null ? List.of() : List.of(codec.name()));
+            String protocol = settings.noise() == null ? null : settings.noise().choose(hello.noise());
+            if (settings.noise() != null && protocol == null) {
+                closeWithError(ErrorCode.NEGOTIATION_FAILED, "no common Noise protocol: peer offers "
+                    + hello.noise() + ", this side accepts " + settings.noise().protocols);
+                return;
+            }
+            Hello answer = new Hello(new byte[] {VERSION}, settings.maxFrameLength(),
+                List.of(settings.security().name()), codec == null ? List.of() : List.of(codec.name()),
+                protocol == null ? List.of() : List.of(protocol));
             ByteBuffer out = frame(TYPE_HELLO, 0, answer.encodedLength());
             answer.encode(out, payloadOffset);
+            if (protocol != null) {
+                byte[] sent = new byte[answer.encodedLength()];
+                out.get(payloadOffset, sent);
+                startNoise(protocol, received, sent);
+                return;
+            }
+        } else if (settings.noise() != null) {
+            if (hello.noise().size() != 1 || !settings.noise().protocols.contains(hello.noise().get(0))) {
+                closeWithError(ErrorCode.NEGOTIATION_FAILED, "server chose Noise protocol " + hello.noise()
+                    + ", this side offered " + settings.noise().protocols);
+                return;
+            }
+            startNoise(hello.noise().get(0), helloSent, received);
+            return;
         }
+        becomeOpen();
+    }
+
+    /** The connection is ready for requests: HELLO done, and the Noise handshake if there is one. */
+    private void becomeOpen() {
         state = OPEN;
         counters.increment(LoopCounters.HANDSHAKES_COMPLETED);
         if (owner != null) {
             owner.onConnected(this);
         }
+    }
+
+    // ---------------------------------------------------------------- Noise
+
+    /**
+     * Starts the Noise handshake after HELLO. The prologue binds both HELLO payloads, so that a man in the middle
+     * who edits either (to force a weaker choice) makes the handshake fail.
+     */
+    private void startNoise(String protocolName, byte[] clientHello, byte[] serverHello) {
+        NoiseContext ctx = settings.noise();
+        byte[] prologue = new byte[NoiseContext.PROLOGUE_LABEL.length + clientHello.length + serverHello.length];
+        System.arraycopy(NoiseContext.PROLOGUE_LABEL, 0, prologue, 0, NoiseContext.PROLOGUE_LABEL.length);
+        System.arraycopy(clientHello, 0, prologue, NoiseContext.PROLOGUE_LABEL.length, clientHello.length);
+        System.arraycopy(serverHello, 0, prologue, NoiseContext.PROLOGUE_LABEL.length + clientHello.length,
+            serverHello.length);
+        helloSent = null;
+        NoiseProtocol protocol = NoiseProtocol.parse(protocolName);
+        boolean nk = NoiseContext.isNk(protocolName);
+        HandshakeState hs = client
+            ? HandshakeState.initiator(protocol, prologue, nk ? null : ctx.staticKeys, nk ? ctx.serverKeyBytes() : null)
+            : HandshakeState.responder(protocol, prologue, ctx.staticKeys, null);
+        noise = new NoiseSession(protocolName, hs, ctx.options.rekeyAfterMessages(), ctx.options.rekeyAfterBytes());
+        if (client) {
+            // The first message carries the wall-clock time, so that the server can refuse an old one replayed.
+            byte[] timestamp = new byte[NoiseContext.TIMESTAMP_LENGTH];
+            ByteBuffer.wrap(timestamp).putLong(ctx.options.clock().millis());
+            writeHandshake(hs.writeMessage(timestamp));
+        }
+    }
+
+    private void writeHandshake(byte[] message) {
+        ByteBuffer out = frame(TYPE_HANDSHAKE, 0, message.length);
+        out.put(payloadOffset, message);
+    }
+
+    private void onHandshake(ByteBuffer b, int offset, int length) {
+        HandshakeState hs = noise == null ? null : noise.handshake();
+        if (hs == null && client && noise != null && noise.opening() && length == 0) {
+            // XX: the server's sealed, empty confirmation that it accepted this client's key.
+            becomeOpen();
+            return;
+        }
+        if (hs == null || hs.isWriteTurn()) {
+            failUnexpected(TYPE_HANDSHAKE);
+            return;
+        }
+        byte[] message = new byte[length];
+        b.get(offset, message);
+        NoiseContext ctx = settings.noise();
+        try {
+            boolean first = !client && noise.countRead() == 0;
+            byte[] payload = hs.readMessage(message);
+            if (first && !admitFirstMessage(ctx, payload, message)) {
+                return;
+            }
+            if (client && hs.remoteStaticKey() != null && !checkPeerKey(ctx, hs.remoteStaticKey())) {
+                return;
+            }
+            if (!hs.isComplete()) {
+                writeHandshake(hs.writeMessage(new byte[0]));
+            }
+            if (hs.isComplete()) {
+                byte[] peerStatic = hs.remoteStaticKey();
+                noise.split();
+                // Split before the check: a refusal then travels sealed, which the peer can read and trust.
+                if (!client && peerStatic != null && !checkPeerKey(ctx, peerStatic)) {
+                    return;
+                }
+                if (!client && peerStatic == null) {
+                    LOG.debug("{}: Noise session with an anonymous client ({})", description, noise.protocol);
+                } else {
+                    LOG.debug("{}: Noise session established ({}), peer {}", description, noise.protocol,
+                        peerStatic == null ? "pinned server" : NoisePublicKey.of(peerStatic).fingerprint());
+                }
+                if (!NoiseContext.isNk(noise.protocol)) {
+                    if (client) {
+                        // The server checks this client's key after the last message: wait for its verdict, so
+                        // that a refused client fails to connect rather than on its first request.
+                        return;
+                    }
+                    writeHandshake(new byte[0]);
+                }
+                becomeOpen();
+            }
+        } catch (NoiseException | IllegalArgumentException | IllegalStateException e) {
+            closeWithError(ErrorCode.HANDSHAKE_FAILED, "Noise handshake failed: " + e.getMessage());
+        }
+    }
+
+    /** Responders: refuses a first message whose timestamp is outside the window, or one seen before. */
+    private boolean admitFirstMessage(NoiseContext ctx, byte[] payload, byte[] message) {
+        if (payload.length != NoiseContext.TIMESTAMP_LENGTH) {
+            closeWithError(ErrorCode.HANDSHAKE_FAILED, "first Noise message carries " + payload.length
+                + " bytes of payload, expected an " + NoiseContext.TIMESTAMP_LENGTH + "-byte timestamp");
+            return false;
+        }
+        long timestamp = ByteBuffer.wrap(payload).getLong();
+        byte[] ephemeral = java.util.Arrays.copyOf(message, NoiseKeyPair.KEY_LENGTH);
+        ReplayCache.Result result = ctx.replay.check(timestamp, ephemeral);
+        if (result != ReplayCache.Result.ACCEPTED) {
+            closeWithError(ErrorCode.HANDSHAKE_FAILED, "first Noise message refused (" + result + "): timestamp "
+                + java.time.Instant.ofEpochMilli(timestamp) + ", window " + ctx.options.replayWindow()
+                + " around " + java.time.Instant.ofEpochMilli(ctx.options.clock().millis()));
+            return false;
+        }
+        return true;
+    }
+
+    private boolean checkPeerKey(NoiseContext ctx, byte[] peerStatic) {
+        NoisePublicKey key = NoisePublicKey.of(peerStatic);
+        if (ctx.accepts(key, client)) {
+            return true;
+        }
+        String reason = client
+            ? "server key " + key.fingerprint() + " is not the pinned key " + ctx.options.serverKey().fingerprint()
+            : "client key " + key.fingerprint() + " (" + key + ") is not in the authorized keys";
+        closeWithError(ErrorCode.PEER_NOT_AUTHORIZED, reason);
+        return false;
     }
 
     /** Returns null when the peer's HELLO is acceptable, or the reason it is not. */
@@ -908,11 +1164,11 @@ final class Connection implements EventLoop.Selectable {
         if (client && hello.versions().length != 1) {
             return "server answered HELLO with " + hello.versions().length + " versions instead of one";
         }
-        boolean securityOk = client ? hello.security().equals(List.of(settings.security()))
-            : hello.security().contains(settings.security());
+        String security = settings.security().name();
+        boolean securityOk = client ? hello.security().equals(List.of(security)) : hello.security().contains(security);
         if (!securityOk) {
             return "no common security: peer " + (client ? "chose " : "offers ") + hello.security()
-                + ", this side requires '" + settings.security() + "'";
+                + ", this side requires '" + security + "'";
         }
         if (client && (hello.compression().size() > 1
             || hello.compression().size() == 1 && !compressionNames().contains(hello.compression().get(0)))) {
@@ -951,20 +1207,18 @@ final class Connection implements EventLoop.Selectable {
     /** Writes a frame header and marks the connection for the end-of-cycle flush; the payload goes at
      * {@link #payloadOffset}. */
     private ByteBuffer frame(int type, int requestId, int payloadLength) {
-        ByteBuffer b = outbound.reserve(HEADER_LENGTH + payloadLength);
+        boolean seal = noise != null && noise.sealing();
+        int wireLength = seal ? NoiseSession.sealedLength(payloadLength) : payloadLength;
+        ByteBuffer b = outbound.reserve(HEADER_LENGTH + wireLength);
         int o = outbound.reservedOffset();
-        b.putShort(o + MAGIC_OFFSET, MAGIC);
-        b.put(o + VERSION_OFFSET, VERSION);
-        b.put(o + TYPE_OFFSET, (byte) type);
-        b.put(o + FLAGS_OFFSET, (byte) 0);
-        b.put(o + RESERVED8_OFFSET, (byte) 0);
-        b.putShort(o + RESERVED16_OFFSET, (short) 0);
-        b.putInt(o + REQUEST_ID_OFFSET, requestId);
-        b.putInt(o + LENGTH_OFFSET, payloadLength);
+        FrameCodec.writeHeader(b, o, type, 0, requestId, wireLength);
+        if (seal) {
+            noise.addPending(b, o, payloadLength);
+        }
         frameOffset = o;
         payloadOffset = o + HEADER_LENGTH;
         counters.increment(LoopCounters.FRAMES_SENT);
-        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + payloadLength);
+        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + wireLength);
         if (!overHigh && outbound.queuedBytes() > settings.highWatermark()) {
             onHighWatermark();
         }
@@ -989,6 +1243,9 @@ final class Connection implements EventLoop.Selectable {
         if (readSuspended) {
             readSuspended = false;
             updateInterest();
+            if (tls != null && tls.hasBufferedInput()) {
+                loop.execute(readBuffered);
+            }
         }
         if (owner != null) {
             owner.onWritable();
@@ -999,7 +1256,8 @@ final class Connection implements EventLoop.Selectable {
         if (key == null || state == CONNECTING || state == CLOSED) {
             return;
         }
-        int ops = (readSuspended ? 0 : SelectionKey.OP_READ) | (writeInterest ? SelectionKey.OP_WRITE : 0);
+        boolean reading = !readSuspended && (tls == null || !tls.tasksRunning());
+        int ops = (reading ? SelectionKey.OP_READ : 0) | (writeInterest ? SelectionKey.OP_WRITE : 0);
         if (ops != interestOps) {
             interestOps = ops;
             key.interestOps(ops);
@@ -1141,9 +1399,22 @@ final class Connection implements EventLoop.Selectable {
             out.put(at, body, start, bodyLength);
             payload = prefix + bodyLength;
         }
-        out.putInt(frameOffset + LENGTH_OFFSET, payload);
-        outbound.trimLast(reserved - payload);
-        counters.add(LoopCounters.OUTBOUND_BYTES, payload - reserved);
+        shrinkLast(out, reserved, payload);
+    }
+
+    /** Gives back the unused end of the last frame's reservation, whose payload came out shorter. */
+    private void shrinkLast(ByteBuffer out, int reservedPayload, int payload) {
+        int unused;
+        if (noise != null && noise.sealing()) {
+            noise.resizeLast(payload);
+            out.putInt(frameOffset + LENGTH_OFFSET, NoiseSession.sealedLength(payload));
+            unused = NoiseSession.sealedLength(reservedPayload) - NoiseSession.sealedLength(payload);
+        } else {
+            out.putInt(frameOffset + LENGTH_OFFSET, payload);
+            unused = reservedPayload - payload;
+        }
+        outbound.trimLast(unused);
+        counters.add(LoopCounters.OUTBOUND_BYTES, -unused);
     }
 
     private void writePrefix(ByteBuffer out, byte[] route) {
@@ -1184,23 +1455,35 @@ final class Connection implements EventLoop.Selectable {
     }
 
     private void flush() throws IOException {
-        if (state == CONNECTING) {
+        if (state == CONNECTING || state == CLOSED) {
             return;
         }
+        long netBefore = tls == null ? 0 : tls.netWritten();
         long written = writeOnce();
-        if (outbound.isEmpty()) {
+        boolean progress = written > 0 || tls != null && tls.netWritten() != netBefore;
+        // Under TLS, output is blocked on the socket when encrypted bytes wait; frames waiting for the
+        // handshake to finish are not blocked on the socket and must not ask for OP_WRITE.
+        boolean blocked = tls == null ? !outbound.isEmpty()
+            : tls.hasPendingOutput() || !outbound.isEmpty() && !tls.isHandshaking();
+        if (!blocked) {
             writeStalled = false;
             if (writeInterest) {
                 writeInterest = false;
                 updateInterest();
             }
-            if (state == CLOSING && !outputShutdown) {
+            if (state == CLOSING && !outputShutdown && outbound.isEmpty()) {
+                if (tls != null && !tls.closeOutbound()) {
+                    // close_notify waits for the socket; shut down output once it has gone.
+                    writeInterest = true;
+                    updateInterest();
+                    return;
+                }
                 outputShutdown = true;
                 channel.shutdownOutput();
             }
         } else {
             // The socket is full: time the stall (the clock is read only on this slow path).
-            if (written > 0 || !writeStalled) {
+            if (progress || !writeStalled) {
                 writeStalled = true;
                 stallSinceNs = settings.clock().nanoTime();
             }
@@ -1216,7 +1499,19 @@ final class Connection implements EventLoop.Selectable {
 
     /** One gathering write of what is queued, counted. */
     private long writeOnce() throws IOException {
-        long written = outbound.writeTo(channel);
+        if (noise != null) {
+            long rekeys = noise.rekeys();
+            noise.sealPending();
+            if (noise.rekeys() != rekeys) {
+                counters.add(LoopCounters.NOISE_REKEYS, noise.rekeys() - rekeys);
+            }
+        }
+        if (tls != null && outbound.isEmpty()) {
+            // Every frame is encrypted already; only encrypted bytes may still wait for the socket.
+            tls.flushOutput();
+            return 0;
+        }
+        long written = outbound.writeTo(tls == null ? channel : tls);
         if (written > 0) {
             counters.add(LoopCounters.BYTES_SENT, written);
             counters.add(LoopCounters.OUTBOUND_BYTES, -written);
@@ -1316,6 +1611,13 @@ final class Connection implements EventLoop.Selectable {
         cancelTimer();
         if (key != null) {
             key.cancel();
+        }
+        if (tls != null) {
+            tls.release();
+        }
+        if (noise != null) {
+            // Seal what is queued first would be pointless: the queue is dropped below. Wipe the keys.
+            noise.destroy();
         }
         try {
             channel.close();

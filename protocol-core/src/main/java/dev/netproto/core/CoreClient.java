@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -219,7 +220,26 @@ final class CoreClient implements Client {
             closeQuietly(channel);
             return;
         }
-        Connection connection = new Connection(loop, channel, this, settings, endpoint.toString());
+        SSLEngine engine = null;
+        if (transport.usesTls()) {
+            try {
+                engine = settings.security().tls().newEngine(endpoint.host(), endpoint.port());
+            } catch (RuntimeException e) {
+                closeQuietly(channel);
+                LOG.warn("client of {}: cannot create a TLS engine: {}", endpoint, e.toString());
+                if (everConnected) {
+                    onAttemptFailed(e);
+                } else {
+                    closed = true;
+                    ConnectionClosedException failure = new ConnectionClosedException(ErrorCode.HANDSHAKE_FAILED,
+                        "cannot create a TLS engine for " + endpoint + ": " + e.getMessage(), e);
+                    setState(ConnectionState.CLOSED, failure.getMessage());
+                    firstConnect.completeExceptionally(failure);
+                }
+                return;
+            }
+        }
+        Connection connection = new Connection(loop, channel, this, settings, endpoint.toString(), engine);
         current = connection;
         // Reported after the connection exists: its timeouts count from now.
         setState(ConnectionState.CONNECTING, detail);

@@ -10,6 +10,7 @@ import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -42,7 +43,7 @@ public final class CoreEngine implements EngineProvider {
         List<String> problems = new ArrayList<>();
         TransportProvider transport = Providers.require(providers.transports, "uri", "transport scheme",
             endpoint.scheme(), problems);
-        Providers.require(providers.security, "security", "security provider", options.security(), problems);
+        providers.checkSecurity(options.security(), false, List.of(endpoint), Arrays.asList(transport), problems);
         CompressionProvider[] compressors = providers.compressors(options.compression(), "compression", problems);
         if (!problems.isEmpty()) {
             return CompletableFuture.failedFuture(new ConfigurationException(problems));

@@ -50,7 +50,7 @@ final class CoreServer implements Server {
             transports.add(Providers.require(providers.transports, "listen", "transport scheme", endpoint.scheme(),
                 problems));
         }
-        Providers.require(providers.security, "security", "security provider", config.security(), problems);
+        providers.checkSecurity(config.security(), true, config.listen(), transports, problems);
         MetricsProvider metrics = Providers.require(providers.metrics, "metrics", "metrics provider",
             config.metrics(), problems);
         CompressionProvider[] compressors = providers.compressors(config.compression(), "compression", problems);

@@ -13,12 +13,15 @@ import java.util.List;
  * @param maxFrameLength the largest payload the sender accepts
  * @param security       security mechanisms, in preference order (the server answers one)
  * @param compression    compression algorithms, in preference order (the server answers at most one)
+ * @param noise          Noise protocol names, in preference order (the server answers one); empty without Noise
  */
-record Hello(byte[] versions, int maxFrameLength, List<String> security, List<String> compression) {
+record Hello(byte[] versions, int maxFrameLength, List<String> security, List<String> compression,
+             List<String> noise) {
     static final int OPTION_VERSIONS = 1;
     static final int OPTION_MAX_FRAME_LENGTH = 2;
     static final int OPTION_SECURITY = 3;
     static final int OPTION_COMPRESSION = 4;
+    static final int OPTION_NOISE_PROTOCOLS = 5;
     static final int OPTION_HEADER_LENGTH = 4;
 
     /** Thrown when a HELLO payload does not follow the format. */
@@ -34,7 +37,8 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         return OPTION_HEADER_LENGTH + versions.length
             + OPTION_HEADER_LENGTH + 4
             + OPTION_HEADER_LENGTH + namesLength(security)
-            + OPTION_HEADER_LENGTH + namesLength(compression);
+            + OPTION_HEADER_LENGTH + namesLength(compression)
+            + (noise.isEmpty() ? 0 : OPTION_HEADER_LENGTH + namesLength(noise));
     }
 
     void encode(ByteBuffer b, int offset) {
@@ -47,7 +51,10 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         b.putShort(o, (short) OPTION_MAX_FRAME_LENGTH).putShort(o + 2, (short) 4).putInt(o + 4, maxFrameLength);
         o += OPTION_HEADER_LENGTH + 4;
         o = encodeNames(b, o, OPTION_SECURITY, security);
-        encodeNames(b, o, OPTION_COMPRESSION, compression);
+        o = encodeNames(b, o, OPTION_COMPRESSION, compression);
+        if (!noise.isEmpty()) {
+            encodeNames(b, o, OPTION_NOISE_PROTOCOLS, noise);
+        }
     }
 
     static Hello decode(ByteBuffer b, int offset, int length) throws MalformedHello {
@@ -56,6 +63,7 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         List<String> security = null;
         List<String> compression = List.of();
         boolean sawCompression = false;
+        List<String> noise = null;
         int end = offset + length;
         int o = offset;
         while (o < end) {
@@ -98,6 +106,12 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
                     sawCompression = true;
                     compression = decodeNames(b, o, len);
                 }
+                case OPTION_NOISE_PROTOCOLS -> {
+                    if (noise != null) {
+                        throw new MalformedHello("HELLO Noise protocols option repeated");
+                    }
+                    noise = decodeNames(b, o, len);
+                }
                 default -> {
                     // Unknown options are skipped, so that later versions can add them (PROTOCOL.md).
                 }
@@ -107,7 +121,7 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         if (versions == null || maxFrameLength == -1 || security == null) {
             throw new MalformedHello("HELLO lacks a required option (versions, max frame length, security)");
         }
-        return new Hello(versions, maxFrameLength, security, compression);
+        return new Hello(versions, maxFrameLength, security, compression, noise == null ? List.of() : noise);
     }
 
     boolean offersVersion(byte version) {

@@ -28,6 +28,7 @@ final class LoopCounters {
     static final int LATE_RESPONSES = Metric.LATE_RESPONSES.ordinal();
     static final int PINGS_SENT = Metric.PINGS_SENT.ordinal();
     static final int FRAMES_COMPRESSED = Metric.FRAMES_COMPRESSED.ordinal();
+    static final int NOISE_REKEYS = Metric.NOISE_REKEYS.ordinal();
     static final int ERRORS = Metric.ERRORS.ordinal();
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

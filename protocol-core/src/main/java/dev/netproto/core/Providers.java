@@ -1,5 +1,7 @@
 package dev.netproto.core;
 
+import dev.netproto.api.Endpoint;
+import dev.netproto.api.Security;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.PoolProvider;
@@ -34,6 +36,39 @@ final class Providers {
                 + new java.util.TreeSet<>(found.keySet()));
         }
         return provider;
+    }
+
+    /**
+     * Checks the security mechanism: its provider exists, TLS has its engines, and it fits the transports
+     * ({@code tls://} goes with {@link Security#tls} and nothing else).
+     */
+    void checkSecurity(Security chosen, boolean server, List<Endpoint> endpoints,
+                       List<TransportProvider> transports, List<String> problems) {
+        require(security, "security", "security provider", chosen.name(), problems);
+        boolean tlsChosen = Security.TLS.equals(chosen.name());
+        if (tlsChosen && chosen.tls() == null) {
+            problems.add("security: 'tls' needs its certificates and trust: use Security.tls(engines), for example "
+                + "with an engine source built by the transport-tls module");
+        }
+        if (Security.NOISE.equals(chosen.name())) {
+            if (chosen.noise() == null) {
+                problems.add("security: 'noise' needs its keys: use Security.noise(NoiseOptions)");
+            } else {
+                problems.addAll(server ? chosen.noise().serverProblems() : chosen.noise().clientProblems());
+            }
+        }
+        for (int i = 0; i < endpoints.size(); i++) {
+            TransportProvider t = transports.get(i);
+            if (t == null) {
+                continue;
+            }
+            if (t.usesTls() && !tlsChosen) {
+                problems.add("security: " + endpoints.get(i) + " is a TLS endpoint and needs security 'tls' "
+                    + "(Security.tls(engines)), not '" + chosen.name() + "'");
+            } else if (!t.usesTls() && tlsChosen) {
+                problems.add("security: 'tls' needs tls:// endpoints; " + endpoints.get(i) + " is not one");
+            }
+        }
     }
 
     /** Frees per-thread state the compression providers keep for the calling (ending) loop thread. */

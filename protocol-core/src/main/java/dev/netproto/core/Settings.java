@@ -4,6 +4,7 @@ import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ConnectionErrorListener;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.NanoClock;
+import dev.netproto.api.Security;
 import dev.netproto.api.ServerConfig;
 import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionLimits;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param routes             the handlers by route; empty for clients
  * @param blockingExecutor   runs blocking handlers; null when there are none
  * @param errorListener      told about connections that end with an error; null for none
- * @param security           the security mechanism this side requires
+ * @param security           the security mechanism this side requires, with its settings
  * @param maxFrameLength     the largest payload this side accepts
  * @param clock              time source of every timeout and heartbeat
  * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for servers
@@ -36,13 +37,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param compressors        available compression providers, in preference order; empty for none
  * @param compressMinLength  bodies shorter than this are never compressed
  * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
+ * @param noise              what Noise connections share; null unless the security is {@code noise}
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
-                String security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
+                Security security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
                 long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs, long heartbeatNs,
                 int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight, long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
-                int compressMinLength, int maxCompressionRatio) {
+                int compressMinLength, int maxCompressionRatio, NoiseContext noise) {
 
     static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor,
                               CompressionProvider[] compressors) {
@@ -52,7 +54,8 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(), c.missedHeartbeats(),
             c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
-            CompressionLimits.MAX_RATIO_DEFAULT);
+            CompressionLimits.MAX_RATIO_DEFAULT,
+            config.security().noise() == null ? null : NoiseContext.forServer(config.security().noise()));
     }
 
     static Settings forClient(ClientOptions options, CompressionProvider[] compressors) {
@@ -62,6 +65,7 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.idleTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
-            Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT);
+            Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
+            options.security().noise() == null ? null : NoiseContext.forClient(options.security().noise()));
     }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Timeout;
 class HelloTest {
     @Test
     void shouldRoundTripEveryOption() throws Exception {
-        Hello hello = new Hello(new byte[] {1, 2}, 1 << 20, List.of("noise", "none"), List.of("lz4"));
+        Hello hello = new Hello(new byte[] {1, 2}, 1 << 20, List.of("noise", "none"), List.of("lz4"),
+            List.of("Noise_XX_25519_ChaChaPoly_SHA256", "Noise_XX_25519_AESGCM_SHA256"));
         ByteBuffer b = ByteBuffer.allocate(hello.encodedLength() + 3);
         hello.encode(b, 3);
         Hello back = Hello.decode(b, 3, hello.encodedLength());
@@ -22,11 +23,12 @@ class HelloTest {
         assertEquals(1 << 20, back.maxFrameLength());
         assertEquals(List.of("noise", "none"), back.security());
         assertEquals(List.of("lz4"), back.compression());
+        assertEquals(List.of("Noise_XX_25519_ChaChaPoly_SHA256", "Noise_XX_25519_AESGCM_SHA256"), back.noise());
     }
 
     @Test
     void shouldEncodeTheDocumentedBytes() {
-        Hello hello = new Hello(new byte[] {1}, 65_536, List.of("none"), List.of());
+        Hello hello = new Hello(new byte[] {1}, 65_536, List.of("none"), List.of(), List.of());
         ByteBuffer b = ByteBuffer.allocate(hello.encodedLength());
         hello.encode(b, 0);
         // docs/PROTOCOL.md, "HELLO example": versions [1], max 65536, security [none], compression [].

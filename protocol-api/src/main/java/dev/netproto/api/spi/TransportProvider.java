@@ -61,4 +61,15 @@ public interface TransportProvider {
      */
     default void unbound(Endpoint endpoint) throws IOException {
     }
+
+    /**
+     * Returns whether this transport's connections run TLS, with the engines of
+     * {@link dev.netproto.api.Security#tls}. The core then drives an {@link javax.net.ssl.SSLEngine} between the
+     * socket and the frames, and refuses a configuration that pairs this transport with another mechanism.
+     *
+     * @return {@code true} for the {@code tls} transport; the default is {@code false}
+     */
+    default boolean usesTls() {
+        return false;
+    }
 }

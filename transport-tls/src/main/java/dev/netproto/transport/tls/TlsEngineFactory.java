@@ -1,5 +1,6 @@
 package dev.netproto.transport.tls;
 
+import dev.netproto.api.spi.TlsEngineSource;
 import javax.net.ssl.SSLEngine;
 
 /**
@@ -11,7 +12,7 @@ import javax.net.ssl.SSLEngine;
  * engine, once created, never changes: a new certificate (see {@link ReloadingTlsContext}) reaches only engines
  * created afterwards.
  */
-public interface TlsEngineFactory {
+public interface TlsEngineFactory extends TlsEngineSource {
 
     /**
      * Creates an engine for a new connection; the caller drives its handshake.
@@ -25,6 +26,7 @@ public interface TlsEngineFactory {
      * @return a new engine, not yet handshaking
      * @throws IllegalArgumentException if a client that verifies host names gets no host name
      */
+    @Override
     SSLEngine newEngine(String peerHost, int peerPort);
 
     /**
@@ -43,6 +45,7 @@ public interface TlsEngineFactory {
      * @throws TlsException naming the peer and the protocol it negotiated, if it is refused
      * @throws IllegalStateException if the handshake has not finished
      */
+    @Override
     default void checkApplicationProtocol(SSLEngine engine) {
         TlsContexts.checkApplicationProtocol(engine, config().requireAlpn());
     }
