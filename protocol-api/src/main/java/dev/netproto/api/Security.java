@@ -57,7 +57,7 @@ public final class Security {
 
     /**
      * Returns Noise sessions: after HELLO, a Noise handshake authenticates the peers' static keys, and every frame
-     * is then sealed (docs/PROTOCOL.md section 9). Works over any transport.
+     * is then sealed (docs/PROTOCOL.md section 8). Works over any transport.
      *
      * @param options keys, accepted peers, ciphers, rekeying
      * @return the {@code noise} mechanism

@@ -4,7 +4,7 @@ import dev.netproto.api.spi.SecurityProvider;
 
 /**
  * The {@code noise} security mechanism: a Noise handshake after HELLO, then every frame sealed (see
- * {@link dev.netproto.api.Security#noise} and docs/PROTOCOL.md section 9). The connection runs it; this provider
+ * {@link dev.netproto.api.Security#noise} and docs/PROTOCOL.md section 8). The connection runs it; this provider
  * registers the name.
  */
 public final class NoiseSecurityProvider implements SecurityProvider {

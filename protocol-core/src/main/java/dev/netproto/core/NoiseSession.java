@@ -12,7 +12,7 @@ import java.util.Arrays;
 
 /**
  * One connection's Noise session: the handshake while it runs, then the two cipher states that seal and open
- * frames (docs/PROTOCOL.md section 9).
+ * frames (docs/PROTOCOL.md section 8).
  *
  * <p><b>Sealing.</b> A frame's payload is sealed in chunks of at most {@value #CHUNK} bytes (the largest Noise
  * message), each {@value #CHUNK_PLAIN} bytes of plaintext and a tag except the last; every chunk has the frame's

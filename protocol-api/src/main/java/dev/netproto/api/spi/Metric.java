@@ -41,7 +41,7 @@ public enum Metric {
     PINGS_SENT,
     /** Frames sent with a compressed body. */
     FRAMES_COMPRESSED,
-    /** Noise rekeys of the sending direction (docs/PROTOCOL.md section 9). */
+    /** Noise rekeys of the sending direction (docs/PROTOCOL.md section 8). */
     NOISE_REKEYS,
     /** Errors of every code; see {@link MetricsSource#errors(dev.netproto.api.ErrorCode)} for each code. */
     ERRORS
