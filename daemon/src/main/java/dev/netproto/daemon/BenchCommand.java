@@ -1,13 +1,21 @@
 package dev.netproto.daemon;
 
 import dev.netproto.api.ClientOptions;
+import dev.netproto.api.ConfigurationException;
+import dev.netproto.api.Security;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code np bench}: runs one benchmark against a server and prints one line, for example
  * {@code msgs_per_sec=123456 p50_us=41 p99_us=180 p999_us=420 max_us=2100 errors=0}.
  */
 final class BenchCommand {
+    /** The flag setting the client's idle spin in microseconds ({@code ClientOptions.Builder.idleSpin}). */
+    static final String IDLE_SPIN_FLAG = "--idle-spin-us";
+
     private BenchCommand() {
     }
 
@@ -17,13 +25,25 @@ final class BenchCommand {
      * @param flags the parsed flags
      * @param out   receives the result line
      * @return 0; failures are thrown
-     * @throws dev.netproto.api.ConfigurationException listing every bad flag
+     * @throws ConfigurationException                 listing every bad flag
      * @throws dev.netproto.api.NetprotoException      if the target cannot be reached
      */
     static int run(Flags flags, PrintStream out) {
-        BenchSpec spec = BenchSpec.fromFlags(flags);
+        List<String> problems = new ArrayList<>();
+        BenchSpec spec = null;
+        try {
+            spec = BenchSpec.fromFlags(flags);
+        } catch (ConfigurationException e) {
+            problems.addAll(e.problems());
+        }
+        Security security = BenchTls.security(flags, flags.text("--target", BenchSpec.DEFAULT_TARGET), problems);
+        int idleSpinUs = flags.integer(IDLE_SPIN_FLAG, 0, 0, 10_000, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
         String compression = flags.text("--compression", "none");
-        ClientOptions.Builder options = ClientOptions.builder();
+        ClientOptions.Builder options = ClientOptions.builder().security(security)
+            .idleSpin(Duration.ofNanos(1_000L * idleSpinUs));
         if (compression.equals("all")) {
             options.compression("lz4", "zstd", "deflate");
         } else if (!compression.equals("none")) {

@@ -8,11 +8,15 @@ import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.Limits;
+import dev.netproto.api.Security;
 import dev.netproto.api.Server;
 import dev.netproto.api.ServerBuilder;
 import dev.netproto.api.TransportOptions;
+import dev.netproto.transport.tls.TlsConfig;
+import dev.netproto.transport.tls.TlsContexts;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +32,10 @@ import java.util.stream.Collectors;
 /**
  * The configuration of {@code np serve}, merged from three sources, each overriding the one before: a TOML file,
  * environment variables named {@code NETPROTO_<SECTION>_<KEY>}, and command-line flags named {@code --<key>} (the
- * key with dashes for underscores). Every problem in every source is collected and reported at once, each naming
- * the key and the source, so that a user fixes them all in one pass.
+ * key with dashes for underscores; {@code --tls-<key>} for the keys of {@code [tls]}). Every problem in every source
+ * is collected and reported at once, each naming the key and the source, so that a user fixes them all in one pass.
  *
- * <p>The TOML file has two tables:
+ * <p>The TOML file has these tables:
  * <pre>
  * [server]
  * listen = ["tcp://127.0.0.1:7700"]   # env and flag values: comma-separated
@@ -41,6 +45,7 @@ import java.util.stream.Collectors;
  * metrics = "noop"
  * max_connections = 10000
  * shutdown_grace_ms = 10000         # how long in-flight requests get on SIGTERM/SIGINT
+ * idle_spin_us = 0                  # event loops poll this long before blocking (0..10000); 0 off
  * [connection]                      # every timeout in milliseconds; 0 turns it off
  * handshake_timeout_ms = 10000
  * idle_timeout_ms = 300000
@@ -56,7 +61,18 @@ import java.util.stream.Collectors;
  * send_buffer_size = 0
  * receive_buffer_size = 0
  * reuse_address = true
+ * [tls]                             # required when server.listen has tls:// endpoints, refused otherwise
+ * certificate_chain = "server.pem"  # PEM: the server's certificate first, then its intermediates
+ * private_key = "server.key"        # PEM: its key, PKCS#8, PKCS#1 or SEC1, unencrypted
+ * trust_certificates = "ca.pem"     # PEM CA bundle that client certificates must chain to
+ * client_auth = "none"              # none, optional or require (the last two need trust_certificates)
+ * reload_interval_ms = 10000        # how often at most the files are checked for rotation; 0 never
  * </pre>
+ *
+ * <p>TLS secures a whole server: its {@code listen} endpoints are then all {@code tls://}, and {@code security} is
+ * {@code tls} (the default when they are). Relative file names are resolved against the working directory. The
+ * files are checked for existence here; their content (a parsable certificate, a key that matches it) when the
+ * server starts, with the same keys in the messages.
  *
  * <p>Provider names ({@code security}, {@code metrics}) and URI schemes are checked when the server starts, against
  * the providers found; they are only checked for being present here.
@@ -70,10 +86,12 @@ import java.util.stream.Collectors;
  * @param maxConnections connections served at once
  * @param connection     limits and timeouts of every connection
  * @param shutdownGrace  how long in-flight requests get to finish when the server is stopped
+ * @param tls            the TLS settings of a server with {@code tls://} endpoints; {@code null} for none
+ * @param idleSpin       how long an idle event loop polls before it blocks ({@code ServerBuilder.idleSpin})
  */
 record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
                     TransportOptions transport, int maxConnections, ConnectionOptions connection,
-                    Duration shutdownGrace) {
+                    Duration shutdownGrace, TlsConfig tls, Duration idleSpin) {
 
     /** The prefix of every environment variable this configuration reads. */
     static final String ENV_PREFIX = "NETPROTO_";
@@ -81,6 +99,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
     static final String DEFAULT_LISTEN = "tcp://127.0.0.1:7700";
 
     private static final int MAX_EVENT_LOOPS = 1024;
+    private static final String TLS_SCHEME = "tls";
+    private static final int DEFAULT_RELOAD_INTERVAL_MS = 10_000;
 
     /**
      * Copies the list, so the configuration cannot change.
@@ -94,6 +114,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      * @param maxConnections connection limit
      * @param connection     connection limits and timeouts
      * @param shutdownGrace  grace period on stop
+     * @param tls            TLS settings, or {@code null}
+     * @param idleSpin       idle spin of the event loops, zero for none
      */
     DaemonConfig {
         listen = List.copyOf(listen);
@@ -149,21 +171,28 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      */
     DaemonConfig withListen(List<String> uris) {
         return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport, maxConnections,
-            connection, shutdownGrace);
+            connection, shutdownGrace, tls, idleSpin);
     }
 
     /**
-     * Returns a server builder with these options and no routes.
+     * Returns a server builder with these options and no routes. With TLS, reads the certificate files (and
+     * follows them for rotation unless {@code tls.reload_interval_ms} is 0): call it where blocking is allowed.
      *
      * @return a new builder
+     * @throws ConfigurationException if a TLS file cannot be used, naming its key
      */
     ServerBuilder toBuilder() {
         ServerBuilder builder = Server.builder();
         for (String uri : listen) {
             builder.listen(uri);
         }
-        return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).security(security).metrics(metrics)
-            .transport(transport).maxConnections(maxConnections).connection(connection);
+        if (tls != null) {
+            builder.security(Security.tls(TlsContexts.create(tls)));
+        } else {
+            builder.security(security);
+        }
+        return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).metrics(metrics)
+            .transport(transport).maxConnections(maxConnections).connection(connection).idleSpin(idleSpin);
     }
 
     /**
@@ -177,12 +206,14 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
 
     @SuppressWarnings("unchecked")
     private static DaemonConfig fromValues(Map<Key, Object> values) {
+        List<String> listen = (List<String>) values.getOrDefault(Key.SERVER_LISTEN, List.of(DEFAULT_LISTEN));
+        TlsConfig tls = tlsConfig(listen, values);
         return new DaemonConfig(
-            (List<String>) values.getOrDefault(Key.SERVER_LISTEN, List.of(DEFAULT_LISTEN)),
+            listen,
             (Integer) values.getOrDefault(Key.SERVER_EVENT_LOOPS,
                 Math.min(Runtime.getRuntime().availableProcessors(), MAX_EVENT_LOOPS)),
             (Integer) values.getOrDefault(Key.SERVER_MAX_FRAME_LENGTH, Limits.MAX_FRAME_LENGTH_CAP),
-            (String) values.getOrDefault(Key.SERVER_SECURITY, "none"),
+            (String) values.getOrDefault(Key.SERVER_SECURITY, tls == null ? Security.NONE : Security.TLS),
             (String) values.getOrDefault(Key.SERVER_METRICS, "noop"),
             new TransportOptions(
                 (Boolean) values.getOrDefault(Key.TRANSPORT_TCP_NO_DELAY, Boolean.TRUE),
@@ -192,7 +223,67 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
                 (Boolean) values.getOrDefault(Key.TRANSPORT_REUSE_ADDRESS, Boolean.TRUE)),
             (Integer) values.getOrDefault(Key.SERVER_MAX_CONNECTIONS, 10_000),
             connectionOptions(values),
-            Duration.ofMillis((Integer) values.getOrDefault(Key.SERVER_SHUTDOWN_GRACE_MS, 10_000)));
+            Duration.ofMillis((Integer) values.getOrDefault(Key.SERVER_SHUTDOWN_GRACE_MS, 10_000)),
+            tls,
+            Duration.ofNanos(1_000L * (Integer) values.getOrDefault(Key.SERVER_IDLE_SPIN_US, 0)));
+    }
+
+    /**
+     * Checks that TLS is configured exactly when {@code listen} has {@code tls://} endpoints, and builds its
+     * settings; {@code null} without TLS.
+     *
+     * @throws ConfigurationException listing every problem, each naming its key
+     */
+    private static TlsConfig tlsConfig(List<String> listen, Map<Key, Object> values) {
+        List<String> problems = new ArrayList<>();
+        long tlsEndpoints = listen.stream().filter(uri -> TLS_SCHEME.equals(Endpoint.parse(uri).scheme())).count();
+        Object security = values.get(Key.SERVER_SECURITY);
+        List<String> tlsKeys = values.keySet().stream().filter(k -> k.section.equals(TLS_SCHEME)).map(Key::path)
+            .toList();
+        if (tlsEndpoints == 0) {
+            if (Security.TLS.equals(security)) {
+                problems.add(Key.SERVER_SECURITY.path() + ": \"tls\" needs tls:// endpoints in "
+                    + Key.SERVER_LISTEN.path() + " (" + listen + ")");
+            }
+            if (!tlsKeys.isEmpty()) {
+                problems.add(TLS_SCHEME + ": " + tlsKeys + " set, but no " + Key.SERVER_LISTEN.path()
+                    + " endpoint is tls:// (" + listen + "): the server would not use them");
+            }
+            throwIfAny(problems);
+            return null;
+        }
+        if (tlsEndpoints < listen.size()) {
+            problems.add(Key.SERVER_LISTEN.path() + ": tls:// cannot be mixed with other schemes in one server,"
+                + " since TLS is the whole server's security; run a second server for the others (" + listen + ")");
+        }
+        if (security != null && !Security.TLS.equals(security)) {
+            problems.add(Key.SERVER_SECURITY.path() + ": tls:// endpoints need security \"tls\" (" + security
+                + ")");
+        }
+        Path chain = (Path) values.get(Key.TLS_CERTIFICATE_CHAIN);
+        Path key = (Path) values.get(Key.TLS_PRIVATE_KEY);
+        if (chain == null) {
+            problems.add(Key.TLS_CERTIFICATE_CHAIN.path() + ": required for tls:// endpoints");
+        }
+        if (key == null) {
+            problems.add(Key.TLS_PRIVATE_KEY.path() + ": required for tls:// endpoints");
+        }
+        throwIfAny(problems);
+        String clientAuth = (String) values.getOrDefault(Key.TLS_CLIENT_AUTH, "none");
+        int reloadMs = (Integer) values.getOrDefault(Key.TLS_RELOAD_INTERVAL_MS, DEFAULT_RELOAD_INTERVAL_MS);
+        // TlsConfig names its problems tls.<key>, as this configuration does.
+        return TlsConfig.server()
+            .certificate(chain, key)
+            .trustCertificates((Path) values.get(Key.TLS_TRUST_CERTIFICATES))
+            .clientAuth(TlsConfig.ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)))
+            .reloadInterval(Duration.ofMillis(reloadMs))
+            .build();
+    }
+
+    private static void throwIfAny(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
     }
 
     private static ConnectionOptions connectionOptions(Map<Key, Object> values) {
@@ -339,12 +430,12 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
                 }
                 return node.booleanValue();
             }
-            case NAME -> {
+            case NAME, PATH, CHOICE -> {
                 if (!node.isTextual()) {
                     problems.add(problem(key.path(), "expected a string, found " + describe(node), source));
                     return null;
                 }
-                return checkName(key, node.textValue(), source, problems);
+                return checkText(key, node.textValue(), source, problems);
             }
             default -> throw new IllegalStateException("unhandled type " + key.type);
         }
@@ -383,8 +474,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
                 problems.add(problem(key.path(), "expected true or false (" + quote(text) + ")", source));
                 return null;
             }
-            case NAME -> {
-                return checkName(key, text, source, problems);
+            case NAME, PATH, CHOICE -> {
+                return checkText(key, text, source, problems);
             }
             default -> throw new IllegalStateException("unhandled type " + key.type);
         }
@@ -432,6 +523,53 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         return name;
     }
 
+    private static Object checkText(Key key, String text, String source, List<String> problems) {
+        String name = checkName(key, text, source, problems);
+        if (name == null) {
+            return null;
+        }
+        return switch (key.type) {
+            case PATH -> checkPath(key, name, source, problems);
+            case CHOICE -> checkChoice(key, name, source, problems);
+            default -> name;
+        };
+    }
+
+    /** Checks that a file exists and can be read, so that a wrong path is reported with its key and source. */
+    private static Path checkPath(Key key, String text, String source, List<String> problems) {
+        Path path;
+        try {
+            path = Path.of(text);
+        } catch (InvalidPathException e) {
+            problems.add(problem(key.path(), "not a valid path: " + e.getReason() + " (" + quote(text) + ")",
+                source));
+            return null;
+        }
+        if (!Files.exists(path)) {
+            problems.add(problem(key.path(), "no such file (" + path.toAbsolutePath() + ")", source));
+            return null;
+        }
+        if (!Files.isRegularFile(path)) {
+            problems.add(problem(key.path(), "not a regular file (" + path.toAbsolutePath() + ")", source));
+            return null;
+        }
+        if (!Files.isReadable(path)) {
+            problems.add(problem(key.path(), "not readable by this user (" + path.toAbsolutePath() + ")", source));
+            return null;
+        }
+        return path;
+    }
+
+    private static String checkChoice(Key key, String text, String source, List<String> problems) {
+        String choice = text.toLowerCase(Locale.ROOT);
+        if (!key.choices.contains(choice)) {
+            problems.add(problem(key.path(), "must be one of " + String.join(", ", key.choices) + " ("
+                + quote(text) + ")", source));
+            return null;
+        }
+        return choice;
+    }
+
     private static String problem(String key, String what, String source) {
         return key + ": " + what + " [" + source + "]";
     }
@@ -458,7 +596,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
 
     /** The kinds of value a key holds. */
     private enum Type {
-        URI_LIST, INT, BOOLEAN, NAME
+        URI_LIST, INT, BOOLEAN, NAME, PATH, CHOICE
     }
 
     /** Every configuration key, with its type and range. */
@@ -478,6 +616,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         SERVER_MAX_CONNECTIONS("server", "max_connections", Type.INT, 1, 1_000_000),
         /** {@code server.shutdown_grace_ms}. */
         SERVER_SHUTDOWN_GRACE_MS("server", "shutdown_grace_ms", Type.INT, 0, 600_000),
+        /** {@code server.idle_spin_us}: see {@code ServerBuilder.idleSpin}. */
+        SERVER_IDLE_SPIN_US("server", "idle_spin_us", Type.INT, 0, 10_000),
         /** {@code connection.handshake_timeout_ms}. */
         CONNECTION_HANDSHAKE_TIMEOUT_MS("connection", "handshake_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code connection.idle_timeout_ms}. */
@@ -505,13 +645,25 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         /** {@code transport.receive_buffer_size}. */
         TRANSPORT_RECEIVE_BUFFER_SIZE("transport", "receive_buffer_size", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code transport.reuse_address}. */
-        TRANSPORT_REUSE_ADDRESS("transport", "reuse_address", Type.BOOLEAN, 0, 0);
+        TRANSPORT_REUSE_ADDRESS("transport", "reuse_address", Type.BOOLEAN, 0, 0),
+        /** {@code tls.certificate_chain}. */
+        TLS_CERTIFICATE_CHAIN(TLS_SCHEME, "certificate_chain", Type.PATH, 0, 0),
+        /** {@code tls.private_key}. */
+        TLS_PRIVATE_KEY(TLS_SCHEME, "private_key", Type.PATH, 0, 0),
+        /** {@code tls.trust_certificates}. */
+        TLS_TRUST_CERTIFICATES(TLS_SCHEME, "trust_certificates", Type.PATH, 0, 0),
+        /** {@code tls.client_auth}. */
+        TLS_CLIENT_AUTH(TLS_SCHEME, "client_auth", List.of("none", "optional", "require")),
+        /** {@code tls.reload_interval_ms}. */
+        TLS_RELOAD_INTERVAL_MS(TLS_SCHEME, "reload_interval_ms", Type.INT, 0, Duration.ofDays(1).toMillis());
 
         private final String section;
         private final String name;
         private final Type type;
         private final long min;
         private final long max;
+        /** The values a {@link Type#CHOICE} key accepts; empty for the others. */
+        private final List<String> choices;
 
         Key(String section, String name, Type type, long min, long max) {
             this.section = section;
@@ -519,6 +671,16 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             this.type = type;
             this.min = min;
             this.max = max;
+            this.choices = List.of();
+        }
+
+        Key(String section, String name, List<String> choices) {
+            this.section = section;
+            this.name = name;
+            this.type = Type.CHOICE;
+            this.min = 0;
+            this.max = 0;
+            this.choices = choices;
         }
 
         /** Returns the dotted name used in messages, such as {@code server.event_loops}. */
@@ -531,9 +693,13 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             return ENV_PREFIX + (section + "_" + name).toUpperCase(Locale.ROOT);
         }
 
-        /** Returns the command-line flag, such as {@code --event-loops}. */
+        /**
+         * Returns the command-line flag, such as {@code --event-loops}; the keys of {@code [tls]} carry the section,
+         * such as {@code --tls-private-key}, since their names alone do not say what they belong to.
+         */
         String flag() {
-            return "--" + name.replace('_', '-');
+            String prefix = section.equals(TLS_SCHEME) ? "--tls-" : "--";
+            return prefix + name.replace('_', '-');
         }
 
         String rangeText() {

@@ -37,7 +37,15 @@ public final class Main {
                                           (default tcp://127.0.0.1:7700)
                       every other key is a flag too: --event-loops N, --max-frame-length BYTES,
                       --security NAME, --metrics NAME, --tcp-no-delay BOOL, --backlog N,
-                      --send-buffer-size BYTES, --receive-buffer-size BYTES, --reuse-address BOOL
+                      --send-buffer-size BYTES, --receive-buffer-size BYTES, --reuse-address BOOL,
+                      --idle-spin-us US (event loops poll this long before blocking, 0..10000; default 0)
+                      TLS (with tls:// endpoints only; [tls] in the file, NETPROTO_TLS_<KEY>):
+                      --tls-certificate-chain FILE  PEM, the server's certificate first
+                      --tls-private-key FILE        PEM, its key
+                      --tls-trust-certificates FILE PEM CAs that client certificates chain to
+                      --tls-client-auth MODE        none (default), optional or require
+                      --tls-reload-interval-ms MS   check the files for rotation at most this often
+                                                    (default 10000; 0 never)
           bench     measure request round trips against a server; prints one line
                       --target URI        (default tcp://127.0.0.1:7700)
                       --route NAME        (default echo; echo responses are length-checked)
@@ -48,6 +56,13 @@ public final class Main {
                       --warmup W          warm-up seconds, not measured (default 2)
                       --body KIND         random (default, incompressible) or json (JSON-like text)
                       --compression LIST  none (default), all, or names in preference order such as lz4,zstd
+                      --idle-spin-us US   the client loop polls this long before blocking (0..10000; default 0)
+                      for a tls:// target:
+                      --tls-ca FILE       PEM CAs to trust (default: the JDK's CAs)
+                      --tls-cert FILE     client certificate (PEM), with --tls-key FILE, for mutual TLS
+                      --tls-pin LIST      sha256/<base64> pins of the server's key, comma-separated,
+                                          checked in addition to the chain
+                      --tls-server-name N host name to send and verify instead of the target's
           demo      start a server in this process and bench it twice (about 10 s)
           keygen    generate a Noise static key pair; prints the public key, its fingerprint and
                     the line for an authorized_keys file (docs/SECURITY.md)

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.Limits;
+import dev.netproto.transport.tls.DevCertificates;
+import dev.netproto.transport.tls.TlsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -239,5 +242,109 @@ class DaemonConfigTest {
             write_buffer_high_watermark = 1024
             """), Map.of(), Map.of());
         assertProblem(e, "write_buffer_high_watermark", "must be above the low watermark");
+    }
+
+    private DevCertificates certificates() throws IOException {
+        return DevCertificates.generate("localhost", dir.resolve("certs"));
+    }
+
+    @Test
+    void shouldReadTheTlsSectionWhenTheServerListensOnTls() throws IOException {
+        DevCertificates certs = certificates();
+        Path file = write("""
+            [server]
+            listen = "tls://127.0.0.1:7443"
+            [tls]
+            certificate_chain = "%s"
+            private_key = "%s"
+            trust_certificates = "%s"
+            client_auth = "require"
+            reload_interval_ms = 2500
+            """.formatted(certs.serverCertificate(), certs.serverKey(), certs.caCertificate()));
+        DaemonConfig config = DaemonConfig.load(file, Map.of(), Map.of());
+        TlsConfig tls = config.tls();
+        assertEquals("tls", config.security(), "tls:// endpoints imply security tls");
+        assertEquals(TlsConfig.Role.SERVER, tls.role());
+        assertEquals(certs.serverCertificate(), tls.certificateChain());
+        assertEquals(certs.serverKey(), tls.privateKey());
+        assertEquals(certs.caCertificate(), tls.trustCertificates());
+        assertEquals(TlsConfig.ClientAuth.REQUIRE, tls.clientAuth());
+        assertEquals(Duration.ofMillis(2500), tls.reloadInterval());
+
+        DaemonConfig overridden = DaemonConfig.load(file, Map.of("NETPROTO_TLS_CLIENT_AUTH", "Optional"),
+            Map.of("--tls-reload-interval-ms", List.of("0")));
+        assertEquals(TlsConfig.ClientAuth.OPTIONAL, overridden.tls().clientAuth());
+        assertEquals(Duration.ZERO, overridden.tls().reloadInterval());
+        assertEquals(null, DaemonConfig.defaults().tls(), "no TLS without tls:// endpoints");
+    }
+
+    @Test
+    void shouldReportEveryBadTlsValueWithItsKeyAndSource() throws IOException {
+        DevCertificates certs = certificates();
+        Path file = write("""
+            [server]
+            listen = "tls://127.0.0.1:7443"
+            [tls]
+            certificate_chain = "%s"
+            private_key = "%s"
+            client_auth = "sometimes"
+            reload_interval_ms = -1
+            """.formatted(dir.resolve("absent.pem"), certs.serverKey()));
+        Path missingKey = dir.resolve("absent.key");
+        ConfigurationException e = fails(file, Map.of("NETPROTO_TLS_PRIVATE_KEY", missingKey.toString()),
+            Map.of("--tls-trust-certificates", List.of(dir.toString())));
+        String source = "[file " + file + "]";
+        assertProblem(e, "tls.certificate_chain", "no such file", "absent.pem", source);
+        assertProblem(e, "tls.private_key", "no such file", missingKey.toString(), "[env NETPROTO_TLS_PRIVATE_KEY]");
+        assertProblem(e, "tls.trust_certificates", "not a regular file", dir.toString(),
+            "[flag --tls-trust-certificates]");
+        assertProblem(e, "tls.client_auth", "none, optional, require", "sometimes", source);
+        assertProblem(e, "tls.reload_interval_ms", "0..86400000", "(-1)", source);
+        assertEquals(5, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
+    @Test
+    void shouldRequireCertificatesAndOneSchemeWhenTheServerListensOnTls() throws IOException {
+        ConfigurationException e = fails(write("""
+            [server]
+            listen = ["tls://127.0.0.1:7443", "tcp://127.0.0.1:7700"]
+            security = "none"
+            """), Map.of(), Map.of());
+        assertProblem(e, "server.listen", "cannot be mixed");
+        assertProblem(e, "server.security", "need security \"tls\"", "none");
+        assertProblem(e, "tls.certificate_chain", "required for tls:// endpoints");
+        assertProblem(e, "tls.private_key", "required for tls:// endpoints");
+        assertEquals(4, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
+    @Test
+    void shouldRefuseTlsSettingsWhenNoEndpointIsTls() throws IOException {
+        DevCertificates certs = certificates();
+        ConfigurationException e = fails(write("""
+            [server]
+            listen = "tcp://127.0.0.1:7700"
+            security = "tls"
+            """), Map.of("NETPROTO_TLS_CERTIFICATE_CHAIN", certs.serverCertificate().toString()), Map.of());
+        assertProblem(e, "server.security", "needs tls:// endpoints");
+        assertProblem(e, "tls:", "tls.certificate_chain", "no server.listen endpoint is tls://");
+    }
+
+    @Test
+    void shouldReportClientAuthWithoutTrustedCertificatesWithItsKey() throws IOException {
+        DevCertificates certs = certificates();
+        ConfigurationException e = fails(null, Map.of(), Map.of(
+            "--listen", List.of("tls://127.0.0.1:0"),
+            "--tls-certificate-chain", List.of(certs.serverCertificate().toString()),
+            "--tls-private-key", List.of(certs.serverKey().toString()),
+            "--tls-client-auth", List.of("require")));
+        assertProblem(e, "tls.client_auth", "trust_certificates");
+    }
+
+    @Test
+    void shouldNameTheTlsKeysAsFlagsAndVariablesWithTheirSection() {
+        assertTrue(DaemonConfig.flagNames().containsAll(List.of("--tls-certificate-chain", "--tls-private-key",
+            "--tls-trust-certificates", "--tls-client-auth", "--tls-reload-interval-ms")),
+            DaemonConfig.flagNames()::toString);
+        assertEquals("NETPROTO_TLS_PRIVATE_KEY", DaemonConfig.Key.TLS_PRIVATE_KEY.envName());
     }
 }

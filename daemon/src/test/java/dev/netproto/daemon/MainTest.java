@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MainTest {
@@ -136,5 +140,37 @@ class MainTest {
         assertEquals(Duration.ofMillis(500), spec.measured());
         assertEquals(Duration.ZERO, spec.warmup());
         assertEquals(3, spec.connections());
+    }
+
+    @Test
+    void shouldRefuseTlsFlagsWhenTheBenchTargetIsNotTls() {
+        assertEquals(2, run("bench", "--target", "tcp://127.0.0.1:7700", "--tls-ca", "ca.pem", "--tls-pin", "x"));
+        String err = err();
+        assertTrue(err.contains("--tls-ca: only for a tls:// --target (tcp://127.0.0.1:7700)"), err);
+        assertTrue(err.contains("--tls-pin: only for a tls:// --target"), err);
+    }
+
+    @Test
+    void shouldNameTheFlagWhenABenchTlsFlagIsWrong(@TempDir Path dir) {
+        Path missing = dir.resolve("absent.pem");
+        assertEquals(2, run("bench", "--target", "tls://127.0.0.1:7443", "--tls-ca", missing.toString(),
+            "--tls-cert", missing.toString(), "--tls-pin", "md5/abc", "--connections", "0"));
+        String err = err();
+        assertTrue(err.contains("--tls-ca: file not found (" + missing + ")"), err);
+        assertTrue(err.contains("--tls-cert: file not found (" + missing + ")"), err);
+        assertTrue(err.contains("--tls-key: required with certificate_chain"), err);
+        assertTrue(err.contains("--tls-pin: not a pin of the form sha256/"), err);
+        assertTrue(err.contains("--connections: must be in 1..10000 (0)"), err);
+    }
+
+    @Test
+    void shouldExitTwoNamingTheKeyWhenServeTlsFilesHoldNoCertificate(@TempDir Path dir) throws IOException {
+        Path chain = Files.writeString(dir.resolve("server.pem"), "not a certificate\n");
+        Path key = Files.writeString(dir.resolve("server.key"), "not a key\n");
+        assertEquals(2, run("serve", "--listen", "tls://127.0.0.1:0", "--tls-certificate-chain", chain.toString(),
+            "--tls-private-key", key.toString()));
+        String err = err();
+        assertTrue(err.contains("tls.certificate_chain"), err);
+        assertTrue(err.contains("tls.private_key"), err);
     }
 }

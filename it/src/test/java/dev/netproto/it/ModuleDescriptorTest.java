@@ -65,10 +65,16 @@ class ModuleDescriptorTest {
         return paths;
     }
 
-    /** Our module's location on the test class path: its jar or its target/classes directory. */
+    /**
+     * Our module's location on the test class path: its target/classes directory or jar when Maven resolved it in
+     * the reactor, its jar in the local repository ({@code dev/netproto/<artifact>/...}) when the it module is built
+     * alone ({@code -pl it}).
+     */
     private static Path location(String artifact) {
-        String dir = File.separator + artifact + File.separator + "target" + File.separator;
-        return classPath().stream().filter(p -> p.toString().contains(dir)).findFirst()
+        String reactor = File.separator + artifact + File.separator + "target" + File.separator;
+        String repository = File.separator + String.join(File.separator, "dev", "netproto", artifact) + File.separator;
+        return classPath().stream().filter(p -> p.toString().contains(reactor) || p.toString().contains(repository))
+            .findFirst()
             .orElseThrow(() -> new AssertionError("artifact " + artifact + " is not on the test class path"));
     }
 
@@ -82,8 +88,14 @@ class ModuleDescriptorTest {
         MODULES.keySet().forEach(a -> paths.add(location(a)));
         paths.add(dependency("jctools-core"));
         paths.add(dependency("slf4j-api"));
+        // Bound as slf4j's provider, so that what the layer's modules log is not dropped with a warning.
+        paths.add(dependency("slf4j-simple"));
         paths.add(dependency("lz4-java"));
         paths.add(dependency("zstd-jni"));
+        // transport-tls reads PEM files with BouncyCastle: org.bouncycastle.pkix needs .util and .provider.
+        paths.add(dependency("bcprov-"));
+        paths.add(dependency("bcpkix-"));
+        paths.add(dependency("bcutil-"));
         return ModuleFinder.of(paths.toArray(Path[]::new));
     }
 
@@ -110,6 +122,9 @@ class ModuleDescriptorTest {
         assertTrue(resolved.contains("dev.netproto.core"), "core is bound as the EngineProvider: " + resolved);
         assertTrue(resolved.contains("dev.netproto.transport.nio"), "tcp is bound as a TransportProvider");
         assertTrue(resolved.contains("dev.netproto.transport.local"), "unix is bound as a TransportProvider");
+        assertTrue(resolved.contains("dev.netproto.transport.tls"), "tls is bound as a TransportProvider");
+        assertTrue(resolved.containsAll(Set.of("org.bouncycastle.pkix", "org.bouncycastle.util",
+            "org.bouncycastle.provider", "org.slf4j")), "tls brings what it requires: " + resolved);
         for (ResolvedModule m : cf.modules()) {
             if (m.name().equals("dev.netproto.api") || m.name().equals("dev.netproto.core")) {
                 for (ResolvedModule read : m.reads()) {
@@ -133,8 +148,17 @@ class ModuleDescriptorTest {
         for (Object provider : ServiceLoader.load(layer, service)) {
             moduleByScheme.put((String) scheme.invoke(provider), provider.getClass().getModule().getName());
         }
-        assertEquals(Map.of("tcp", "dev.netproto.transport.nio", "unix", "dev.netproto.transport.local"),
-            moduleByScheme);
+        assertEquals(Map.of("tcp", "dev.netproto.transport.nio", "unix", "dev.netproto.transport.local",
+            "tls", "dev.netproto.transport.tls"), moduleByScheme);
+
+        Class<?> security = loader.loadClass(SecurityProvider.class.getName());
+        Method name = security.getMethod("name");
+        Map<String, String> moduleBySecurity = new HashMap<>();
+        for (Object provider : ServiceLoader.load(layer, security)) {
+            moduleBySecurity.put((String) name.invoke(provider), provider.getClass().getModule().getName());
+        }
+        assertEquals("dev.netproto.transport.tls", moduleBySecurity.get("tls"), moduleBySecurity::toString);
+        assertEquals("dev.netproto.core", moduleBySecurity.get("none"), moduleBySecurity::toString);
     }
 
     @Test
@@ -145,6 +169,16 @@ class ModuleDescriptorTest {
         assertEquals(Map.of(TransportProvider.class.getName(),
                 List.of("dev.netproto.transport.local.UnixTransportProvider")),
             provides(descriptor("transport-local")));
+        ModuleDescriptor tls = descriptor("transport-tls");
+        assertEquals(Map.of(TransportProvider.class.getName(),
+                List.of("dev.netproto.transport.tls.TlsTransportProvider"),
+                SecurityProvider.class.getName(), List.of("dev.netproto.transport.tls.TlsSecurityProvider")),
+            provides(tls));
+        assertTrue(tls.requires().stream().anyMatch(r -> r.name().equals("dev.netproto.api")
+            && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)),
+            "the api's types are in transport-tls's signatures: " + tls.requires());
+        assertEquals(Set.of("dev.netproto.transport.tls"), tls.exports().stream()
+            .filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
         ModuleDescriptor core = descriptor("protocol-core");
         assertEquals(Set.of(TransportProvider.class.getName(), SecurityProvider.class.getName(),
                 "dev.netproto.api.spi.CompressionProvider", PoolProvider.class.getName(),
@@ -187,8 +221,10 @@ class ModuleDescriptorTest {
 
     @Test
     void shouldFindTheProvidersOnTheClassPath() {
-        assertEquals(Set.of("tcp", "unix"), Set.copyOf(names(TransportProvider.class, TransportProvider::scheme)));
-        assertEquals(List.of("none"), names(SecurityProvider.class, SecurityProvider::name));
+        assertEquals(Set.of("tcp", "unix", "tls"),
+            Set.copyOf(names(TransportProvider.class, TransportProvider::scheme)));
+        assertTrue(names(SecurityProvider.class, SecurityProvider::name).containsAll(List.of("none", "tls")),
+            () -> names(SecurityProvider.class, SecurityProvider::name).toString());
         assertTrue(names(MetricsProvider.class, MetricsProvider::name).contains("noop"));
         assertEquals(List.of("unpooled"), names(PoolProvider.class, PoolProvider::name));
         assertEquals(Set.of("lz4", "zstd", "deflate"),

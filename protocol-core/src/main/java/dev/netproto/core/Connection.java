@@ -390,10 +390,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         if (e instanceof SSLException && state != CONNECTING) {
-            boolean handshake = tls != null && tls.isHandshaking();
+            // Before OPEN counts too: a TLS 1.3 client finishes before the server has judged its certificate, and
+            // the ALPN check runs after the engine's handshake; both refusals are handshake failures.
+            boolean handshake = tls != null && (tls.isHandshaking() || state < OPEN);
             ErrorCode code = handshake ? ErrorCode.HANDSHAKE_FAILED : ErrorCode.TRANSPORT_ERROR;
             String reason = (handshake ? "TLS handshake failed: " : "TLS failed: ") + e.getMessage();
-            LOG.warn("{}: closing: {} ({})", description, reason, code);
+            LOG.warn("{}: closing: {} ({})", description(), reason, code);
             counters.error(code);
             if (state < OPEN) {
                 counters.increment(LoopCounters.HANDSHAKES_FAILED);

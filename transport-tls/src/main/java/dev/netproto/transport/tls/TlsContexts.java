@@ -115,7 +115,7 @@ public final class TlsContexts {
         if (negotiated.isEmpty()) {
             if (requireAlpn) {
                 throw new TlsException("TLS peer " + peer(engine) + " negotiated no application protocol (ALPN);"
-                    + " expected " + ALPN_PROTOCOL + " (the peer is not a netproto " + ALPN_PROTOCOL + " endpoint, or"
+                    + " expected " + ALPN_PROTOCOL + " (the peer is not a netproto endpoint, or"
                     + " set tls.require_alpn = false to accept peers without ALPN)");
             }
             return;
