@@ -37,6 +37,10 @@ final class BenchCommand {
             problems.addAll(e.problems());
         }
         Security security = BenchTls.security(flags, flags.text("--target", BenchSpec.DEFAULT_TARGET), problems);
+        Security noise = BenchNoise.security(flags, problems);
+        if (noise != null) {
+            security = noise;
+        }
         int idleSpinUs = flags.integer(IDLE_SPIN_FLAG, 0, 0, 10_000, problems);
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);

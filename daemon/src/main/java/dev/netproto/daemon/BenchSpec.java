@@ -39,10 +39,10 @@ record BenchSpec(String target, String route, int connections, int depth, int si
     /** Longest warm-up or measurement. */
     static final Duration MAX_DURATION = Duration.ofHours(24);
 
-    /** The flags of {@code np bench}, with those of {@link BenchTls}. */
+    /** The flags of {@code np bench}, with those of {@link BenchTls} and {@link BenchNoise}. */
     static final Set<String> FLAGS = Set.of("--target", "--route", "--connections", "--depth", "--size",
         "--seconds", "--warmup", "--body", "--compression", BenchCommand.IDLE_SPIN_FLAG, BenchTls.CA, BenchTls.CERT,
-        BenchTls.KEY, BenchTls.PIN, BenchTls.SERVER_NAME);
+        BenchTls.KEY, BenchTls.PIN, BenchTls.SERVER_NAME, BenchNoise.SERVER_KEY, BenchNoise.KEY, BenchNoise.CIPHERS);
     /** The kinds of body {@code --body} accepts. */
     static final List<String> BODIES = List.of("random", "json");
 

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.netproto.api.AuthorizedKeys;
 import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.Limits;
+import dev.netproto.api.NoiseIdentity;
+import dev.netproto.api.NoiseOptions;
 import dev.netproto.api.Security;
 import dev.netproto.api.Server;
 import dev.netproto.api.ServerBuilder;
@@ -32,7 +35,8 @@ import java.util.stream.Collectors;
 /**
  * The configuration of {@code np serve}, merged from three sources, each overriding the one before: a TOML file,
  * environment variables named {@code NETPROTO_<SECTION>_<KEY>}, and command-line flags named {@code --<key>} (the
- * key with dashes for underscores; {@code --tls-<key>} for the keys of {@code [tls]}). Every problem in every source
+ * key with dashes for underscores; {@code --tls-<key>} and {@code --noise-<key>} for the keys of {@code [tls]} and
+ * {@code [noise]}). Every problem in every source
  * is collected and reported at once, each naming the key and the source, so that a user fixes them all in one pass.
  *
  * <p>The TOML file has these tables:
@@ -67,6 +71,12 @@ import java.util.stream.Collectors;
  * trust_certificates = "ca.pem"     # PEM CA bundle that client certificates must chain to
  * client_auth = "none"              # none, optional or require (the last two need trust_certificates)
  * reload_interval_ms = 10000        # how often at most the files are checked for rotation; 0 never
+ * [noise]                           # required when server.security is "noise", refused otherwise
+ * identity = "server.key"           # the server's static key (np keygen), mode 0600
+ * authorized_keys = "clients.keys"  # client public keys let in, one per line; or:
+ * allow_any_client = false          # let in any client, including anonymous ones (NK)
+ * rekey_after_messages = 1048576    # frames per key and direction
+ * replay_window_ms = 60000          # how far a handshake's timestamp may be from this clock
  * </pre>
  *
  * <p>TLS secures a whole server: its {@code listen} endpoints are then all {@code tls://}, and {@code security} is
@@ -88,10 +98,11 @@ import java.util.stream.Collectors;
  * @param shutdownGrace  how long in-flight requests get to finish when the server is stopped
  * @param tls            the TLS settings of a server with {@code tls://} endpoints; {@code null} for none
  * @param idleSpin       how long an idle event loop polls before it blocks ({@code ServerBuilder.idleSpin})
+ * @param noise          the Noise settings of a server with security {@code noise}; {@code null} for none
  */
 record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
                     TransportOptions transport, int maxConnections, ConnectionOptions connection,
-                    Duration shutdownGrace, TlsConfig tls, Duration idleSpin) {
+                    Duration shutdownGrace, TlsConfig tls, Duration idleSpin, NoiseFiles noise) {
 
     /** The prefix of every environment variable this configuration reads. */
     static final String ENV_PREFIX = "NETPROTO_";
@@ -100,6 +111,36 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
 
     private static final int MAX_EVENT_LOOPS = 1024;
     private static final String TLS_SCHEME = "tls";
+    private static final String NOISE_SECTION = "noise";
+
+    /**
+     * The {@code [noise]} section: where the keys are, read when the server starts.
+     *
+     * @param identity           the server's key file
+     * @param authorizedKeys     the allowlist file, or {@code null} with {@code allowAnyClient}
+     * @param allowAnyClient     whether any client is let in
+     * @param rekeyAfterMessages frames per key and direction
+     * @param replayWindow       the handshake timestamp window
+     */
+    record NoiseFiles(Path identity, Path authorizedKeys, boolean allowAnyClient, long rekeyAfterMessages,
+                      Duration replayWindow) {
+
+        /** Reads the key files and returns the options; blocks on file I/O. */
+        NoiseOptions load() {
+            try {
+                NoiseOptions.Builder b = NoiseOptions.builder().identity(NoiseIdentity.load(identity))
+                    .rekeyAfterMessages(rekeyAfterMessages).replayWindow(replayWindow);
+                if (allowAnyClient) {
+                    b.allowAnyClient();
+                } else {
+                    b.authorizedKeys(AuthorizedKeys.load(authorizedKeys));
+                }
+                return b.build();
+            } catch (IOException e) {
+                throw new ConfigurationException(List.of(NOISE_SECTION + ": " + e.getMessage()));
+            }
+        }
+    }
     private static final int DEFAULT_RELOAD_INTERVAL_MS = 10_000;
 
     /**
@@ -171,7 +212,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      */
     DaemonConfig withListen(List<String> uris) {
         return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport, maxConnections,
-            connection, shutdownGrace, tls, idleSpin);
+            connection, shutdownGrace, tls, idleSpin, noise);
     }
 
     /**
@@ -188,6 +229,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         }
         if (tls != null) {
             builder.security(Security.tls(TlsContexts.create(tls)));
+        } else if (noise != null) {
+            builder.security(Security.noise(noise.load()));
         } else {
             builder.security(security);
         }
@@ -225,7 +268,41 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             connectionOptions(values),
             Duration.ofMillis((Integer) values.getOrDefault(Key.SERVER_SHUTDOWN_GRACE_MS, 10_000)),
             tls,
-            Duration.ofNanos(1_000L * (Integer) values.getOrDefault(Key.SERVER_IDLE_SPIN_US, 0)));
+            Duration.ofNanos(1_000L * (Integer) values.getOrDefault(Key.SERVER_IDLE_SPIN_US, 0)),
+            noiseFiles(values));
+    }
+
+    /** Checks that {@code [noise]} is set exactly when the security is {@code noise}; {@code null} without. */
+    private static NoiseFiles noiseFiles(Map<Key, Object> values) {
+        List<String> problems = new ArrayList<>();
+        List<String> noiseKeys = values.keySet().stream().filter(k -> k.section.equals(NOISE_SECTION))
+            .map(Key::path).toList();
+        if (!Security.NOISE.equals(values.get(Key.SERVER_SECURITY))) {
+            if (!noiseKeys.isEmpty()) {
+                problems.add(NOISE_SECTION + ": " + noiseKeys + " set, but " + Key.SERVER_SECURITY.path()
+                    + " is not \"noise\": the server would not use them");
+            }
+            throwIfAny(problems);
+            return null;
+        }
+        Path identity = (Path) values.get(Key.NOISE_IDENTITY);
+        Path authorized = (Path) values.get(Key.NOISE_AUTHORIZED_KEYS);
+        boolean any = (Boolean) values.getOrDefault(Key.NOISE_ALLOW_ANY_CLIENT, Boolean.FALSE);
+        if (identity == null) {
+            problems.add(Key.NOISE_IDENTITY.path() + ": required with security \"noise\" (np keygen --out FILE)");
+        }
+        if (authorized == null && !any) {
+            problems.add(Key.NOISE_AUTHORIZED_KEYS.path() + ": required with security \"noise\", unless "
+                + Key.NOISE_ALLOW_ANY_CLIENT.path() + " = true");
+        }
+        if (authorized != null && any) {
+            problems.add(Key.NOISE_AUTHORIZED_KEYS.path() + ": set together with " + Key.NOISE_ALLOW_ANY_CLIENT.path()
+                + " = true; choose one");
+        }
+        throwIfAny(problems);
+        return new NoiseFiles(identity, authorized, any,
+            (Integer) values.getOrDefault(Key.NOISE_REKEY_AFTER_MESSAGES, 1 << 20),
+            Duration.ofMillis((Integer) values.getOrDefault(Key.NOISE_REPLAY_WINDOW_MS, 60_000)));
     }
 
     /**
@@ -655,7 +732,17 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         /** {@code tls.client_auth}. */
         TLS_CLIENT_AUTH(TLS_SCHEME, "client_auth", List.of("none", "optional", "require")),
         /** {@code tls.reload_interval_ms}. */
-        TLS_RELOAD_INTERVAL_MS(TLS_SCHEME, "reload_interval_ms", Type.INT, 0, Duration.ofDays(1).toMillis());
+        TLS_RELOAD_INTERVAL_MS(TLS_SCHEME, "reload_interval_ms", Type.INT, 0, Duration.ofDays(1).toMillis()),
+        /** {@code noise.identity}. */
+        NOISE_IDENTITY(NOISE_SECTION, "identity", Type.PATH, 0, 0),
+        /** {@code noise.authorized_keys}. */
+        NOISE_AUTHORIZED_KEYS(NOISE_SECTION, "authorized_keys", Type.PATH, 0, 0),
+        /** {@code noise.allow_any_client}. */
+        NOISE_ALLOW_ANY_CLIENT(NOISE_SECTION, "allow_any_client", Type.BOOLEAN, 0, 0),
+        /** {@code noise.rekey_after_messages}. */
+        NOISE_REKEY_AFTER_MESSAGES(NOISE_SECTION, "rekey_after_messages", Type.INT, 1, Integer.MAX_VALUE),
+        /** {@code noise.replay_window_ms}. */
+        NOISE_REPLAY_WINDOW_MS(NOISE_SECTION, "replay_window_ms", Type.INT, 1, Duration.ofDays(1).toMillis());
 
         private final String section;
         private final String name;
@@ -698,7 +785,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
          * such as {@code --tls-private-key}, since their names alone do not say what they belong to.
          */
         String flag() {
-            String prefix = section.equals(TLS_SCHEME) ? "--tls-" : "--";
+            String prefix = section.equals(TLS_SCHEME) || section.equals(NOISE_SECTION) ? "--" + section + "-" : "--";
             return prefix + name.replace('_', '-');
         }
 

@@ -46,6 +46,11 @@ public final class Main {
                       --tls-client-auth MODE        none (default), optional or require
                       --tls-reload-interval-ms MS   check the files for rotation at most this often
                                                     (default 10000; 0 never)
+                      Noise (with --security noise only; [noise] in the file, NETPROTO_NOISE_<KEY>):
+                      --noise-identity FILE         the server's key file (np keygen)
+                      --noise-authorized-keys FILE  client public keys let in, one per line
+                      --noise-allow-any-client BOOL let in any client instead (default false)
+                      --noise-rekey-after-messages N, --noise-replay-window-ms MS
           bench     measure request round trips against a server; prints one line
                       --target URI        (default tcp://127.0.0.1:7700)
                       --route NAME        (default echo; echo responses are length-checked)
@@ -63,6 +68,10 @@ public final class Main {
                       --tls-pin LIST      sha256/<base64> pins of the server's key, comma-separated,
                                           checked in addition to the chain
                       --tls-server-name N host name to send and verify instead of the target's
+                      against a server with security noise:
+                      --noise-server-key K  the server's public key as np keygen printed it (pinned)
+                      --noise-key FILE      this client's key file; without it the client is anonymous (NK)
+                      --noise-ciphers LIST  AESGCM,ChaChaPoly (default) or one of them
           demo      start a server in this process and bench it twice (about 10 s)
           keygen    generate a Noise static key pair; prints the public key, its fingerprint and
                     the line for an authorized_keys file (docs/SECURITY.md)

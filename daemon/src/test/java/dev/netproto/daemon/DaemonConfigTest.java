@@ -347,4 +347,26 @@ class DaemonConfigTest {
             DaemonConfig.flagNames()::toString);
         assertEquals("NETPROTO_TLS_PRIVATE_KEY", DaemonConfig.Key.TLS_PRIVATE_KEY.envName());
     }
+
+    @Test
+    void shouldRequireAKeyAndAClientPolicyWhenSecurityIsNoise() throws IOException {
+        ConfigurationException e = fails(write("""
+            [server]
+            security = "noise"
+            """), Map.of(), Map.of());
+        assertProblem(e, "noise.identity", "required");
+        assertProblem(e, "noise.authorized_keys", "required", "allow_any_client");
+        assertEquals(2, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
+    @Test
+    void shouldRefuseNoiseSettingsWithoutNoiseSecurity() throws IOException {
+        ConfigurationException e = fails(write("""
+            [noise]
+            allow_any_client = true
+            """), Map.of(), Map.of());
+        assertProblem(e, "noise:", "noise.allow_any_client", "not \"noise\"");
+        assertTrue(DaemonConfig.flagNames().containsAll(List.of("--noise-identity", "--noise-authorized-keys",
+            "--noise-allow-any-client", "--noise-rekey-after-messages", "--noise-replay-window-ms")));
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.NetprotoException;
+import dev.netproto.api.NoiseIdentity;
 import dev.netproto.api.Server;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -128,6 +129,33 @@ class EndToEndTest {
                 "--tls-pin", pin.group(1)));
             NetprotoException e = assertThrows(NetprotoException.class, () -> bench(target, "--tls-ca", ca));
             assertTrue(e.getMessage().contains("certificate_required"), e::toString);
+        }
+    }
+
+    @Test
+    void shouldBenchANoiseServerWithKeysFromKeygen() throws IOException {
+        NoiseIdentity serverKey = NoiseIdentity.generate();
+        NoiseIdentity clientKey = NoiseIdentity.generate();
+        Path serverFile = dir.resolve("server.key");
+        Path clientFile = dir.resolve("client.key");
+        serverKey.save(serverFile);
+        clientKey.save(clientFile);
+        Path authorized = Files.writeString(dir.resolve("clients.keys"), clientKey.publicKey() + " bench\n");
+        Path config = Files.writeString(dir.resolve("np.toml"), """
+            [server]
+            listen = "tcp://127.0.0.1:0"
+            security = "noise"
+            [noise]
+            identity = "%s"
+            authorized_keys = "%s"
+            """.formatted(serverFile, authorized));
+        try (Server server = serve(config)) {
+            String target = server.endpoints().get(0).toString();
+            assertRoundTripsWithoutErrors(bench(target, "--noise-server-key", serverKey.publicKey().toString(),
+                "--noise-key", clientFile.toString()));
+            NetprotoException stranger = assertThrows(NetprotoException.class, () -> bench(target,
+                "--noise-server-key", serverKey.publicKey().toString()));
+            assertTrue(stranger.getMessage().contains("no common Noise protocol"), stranger::toString);
         }
     }
 }
