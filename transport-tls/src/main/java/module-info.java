@@ -9,6 +9,7 @@
  */
 module dev.netproto.transport.tls {
     requires transitive dev.netproto.api;
+    requires dev.netproto.transport.nio;
     requires org.bouncycastle.pkix;
     requires org.bouncycastle.provider;
     requires org.slf4j;

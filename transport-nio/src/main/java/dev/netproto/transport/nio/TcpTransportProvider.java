@@ -78,7 +78,7 @@ public final class TcpTransportProvider implements TransportProvider {
 
     private static InetSocketAddress resolve(Endpoint endpoint) throws IOException {
         if (endpoint.isPath()) {
-            throw new IOException("tcp endpoint needs host:port, not a path: " + endpoint);
+            throw new IOException(endpoint.scheme() + " endpoint needs host:port, not a path: " + endpoint);
         }
         InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
         if (address.isUnresolved()) {

@@ -3,22 +3,23 @@ package dev.netproto.transport.tls;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.TransportOptions;
 import dev.netproto.api.spi.TransportProvider;
+import dev.netproto.transport.nio.TcpTransportProvider;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
  * The {@code tls} transport: TCP sockets on which the core runs an {@link javax.net.ssl.SSLEngine} from
- * {@link dev.netproto.api.Security#tls}, on the same event loops as plain TCP. This class opens and configures the
- * sockets (as the {@code tcp} transport does, TCP_NODELAY on by default); the engines come from a
- * {@link TlsEngineFactory}, such as {@link TlsContexts#create} or {@link ReloadingTlsContext#load}.
+ * {@link dev.netproto.api.Security#tls}, on the same event loops as plain TCP. The sockets are opened and
+ * configured exactly as by the {@code tcp} transport (TCP_NODELAY on by default), to which this class delegates;
+ * the engines come from a {@link TlsEngineFactory}, such as {@link TlsContexts#create} or
+ * {@link ReloadingTlsContext#load}.
  */
 public final class TlsTransportProvider implements TransportProvider {
     /** The URI scheme this provider serves. */
     public static final String SCHEME = "tls";
+
+    private final TcpTransportProvider tcp = new TcpTransportProvider();
 
     /** Creates the provider; called by {@link java.util.ServiceLoader}. */
     public TlsTransportProvider() {
@@ -36,60 +37,16 @@ public final class TlsTransportProvider implements TransportProvider {
 
     @Override
     public ServerSocketChannel bind(Endpoint endpoint, TransportOptions options) throws IOException {
-        InetSocketAddress address = resolve(endpoint);
-        ServerSocketChannel channel = ServerSocketChannel.open();
-        try {
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, options.reuseAddress());
-            if (options.receiveBufferSize() > 0) {
-                channel.setOption(StandardSocketOptions.SO_RCVBUF, options.receiveBufferSize());
-            }
-            channel.bind(address, options.backlog());
-            channel.configureBlocking(false);
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return tcp.bind(endpoint, options);
     }
 
     @Override
     public SocketChannel connect(Endpoint endpoint, TransportOptions options) throws IOException {
-        InetSocketAddress address = resolve(endpoint);
-        SocketChannel channel = SocketChannel.open();
-        try {
-            channel.configureBlocking(false);
-            apply(channel, options);
-            channel.connect(address);
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return tcp.connect(endpoint, options);
     }
 
     @Override
     public void configureAccepted(SocketChannel channel, TransportOptions options) throws IOException {
-        apply(channel, options);
-    }
-
-    private static void apply(SocketChannel channel, TransportOptions options) throws IOException {
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
-        if (options.sendBufferSize() > 0) {
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, options.sendBufferSize());
-        }
-        if (options.receiveBufferSize() > 0) {
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, options.receiveBufferSize());
-        }
-    }
-
-    private static InetSocketAddress resolve(Endpoint endpoint) throws IOException {
-        if (endpoint.isPath()) {
-            throw new IOException("tls endpoint needs host:port, not a path: " + endpoint);
-        }
-        InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
-        if (address.isUnresolved()) {
-            throw new UnknownHostException("cannot resolve host '" + endpoint.host() + "' of " + endpoint);
-        }
-        return address;
+        tcp.configureAccepted(channel, options);
     }
 }
