@@ -324,7 +324,8 @@ class RequestResponseTest {
         assertEquals(3, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().contains("unknown transport scheme 'carrier-pigeon'; found: [tcp, tls, unix]"),
             e.getMessage());
-        assertTrue(e.getMessage().contains("unknown security provider 'rot13'; found: [noise, none, tls]"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown security provider 'rot13'; found: [noise, none, tls]"),
+            e.getMessage());
         assertTrue(e.getMessage().contains("unknown metrics provider 'abacus'"), e.getMessage());
         ConfigurationException c = assertThrows(ConfigurationException.class,
             () -> Client.connect(uri, ClientOptions.builder().security("rot13").build()));

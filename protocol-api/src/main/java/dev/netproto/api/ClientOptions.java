@@ -24,11 +24,14 @@ import java.util.Objects;
  *                         {@code null} for every one found ({@code lz4}, then {@code zstd}, then {@code deflate}).
  *                         Off by default, as servers accept what they have and clients opt in: on loopback and fast
  *                         networks compressing costs more CPU than it saves (docs/PERFORMANCE.md)
+ * @param idleSpin         how long the client's event loop, with nothing to do, polls before it blocks in
+ *                         {@code select}; zero (the default) blocks at once. See {@link Builder#idleSpin(Duration)}
  */
 public record ClientOptions(Duration connectTimeout, int maxFrameLength, Security security,
                             TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
                             Duration backpressureWait, ReconnectPolicy reconnect,
-                            ConnectionStateListener stateListener, NanoClock clock, List<String> compression) {
+                            ConnectionStateListener stateListener, NanoClock clock, List<String> compression,
+                            Duration idleSpin) {
 
     /**
      * Validates the options, reporting every problem at once.
@@ -44,9 +47,11 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
      * @param stateListener    state listener, or {@code null}
      * @param clock            time source
      * @param compression      offered compression algorithms, or {@code null} for every one found
+     * @param idleSpin         busy-poll time before blocking, from zero to 10 ms; {@code null} means zero
      */
     public ClientOptions {
         compression = compression == null ? null : List.copyOf(compression);
+        idleSpin = idleSpin == null ? Duration.ZERO : idleSpin;
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(transport, "transport");
@@ -69,6 +74,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         if (backpressureWait.isNegative()) {
             problems.add("backpressure_wait: must not be negative (" + backpressureWait + ")");
         }
+        IdleSpin.check(idleSpin, problems);
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
         }
@@ -107,6 +113,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         private ConnectionStateListener stateListener;
         private NanoClock clock = NanoClock.system();
         private List<String> compression = List.of();
+        private Duration idleSpin = Duration.ZERO;
 
         private Builder() {
         }
@@ -245,6 +252,23 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         }
 
         /**
+         * Sets how long the event loop that carries this client's connection, when it has nothing to do, keeps
+         * polling its sockets and task queue ({@code selectNow} and {@link Thread#onSpinWait()}) before it blocks in
+         * {@code select}; it trades CPU for the latency of waking a blocked thread.
+         *
+         * <p>Clients share the process's client event loops, so this is a request to the loop the connection lives
+         * on: that loop spins, while it carries the connection, for the longest time asked by the connections it
+         * carries. Default zero: block at once. See docs/PERFORMANCE.md.
+         *
+         * @param spin from zero to 10 ms
+         * @return this builder
+         */
+        public Builder idleSpin(Duration spin) {
+            this.idleSpin = spin;
+            return this;
+        }
+
+        /**
          * Validates and returns the options.
          *
          * @return the options
@@ -252,7 +276,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
          */
         public ClientOptions build() {
             return new ClientOptions(connectTimeout, maxFrameLength, security, transport, connection,
-                requestTimeout, backpressureWait, reconnect, stateListener, clock, compression);
+                requestTimeout, backpressureWait, reconnect, stateListener, clock, compression, idleSpin);
         }
     }
 }

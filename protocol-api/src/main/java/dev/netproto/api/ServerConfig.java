@@ -1,5 +1,6 @@
 package dev.netproto.api;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -21,12 +22,15 @@ import java.util.concurrent.Executor;
  *                         closed
  * @param clock            the time source of timeouts and heartbeats
  * @param compression      compression algorithms this server accepts; {@code null} for every one found
+ * @param idleSpin         how long an event loop with nothing to do polls its sockets and task queue before it
+ *                         blocks in {@code select}; zero (the default) blocks at once. See
+ *                         {@link ServerBuilder#idleSpin(java.time.Duration)}
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, Security security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
                            ConnectionOptions connection, int maxConnections, NanoClock clock,
-                           List<String> compression) {
+                           List<String> compression, Duration idleSpin) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -44,10 +48,12 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param maxConnections   connection limit
      * @param clock            time source
      * @param compression      accepted compression algorithms, or {@code null} for every one found
+     * @param idleSpin         busy-poll time before blocking, zero for none; {@code null} means zero
      */
     public ServerConfig {
         listen = List.copyOf(listen);
         routes = Map.copyOf(routes);
         compression = compression == null ? null : List.copyOf(compression);
+        idleSpin = idleSpin == null ? Duration.ZERO : idleSpin;
     }
 }

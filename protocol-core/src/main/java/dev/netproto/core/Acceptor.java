@@ -58,7 +58,8 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
     }
 
     private void hand(SocketChannel channel) {
-        String peer;
+        // The address object itself, which the channel keeps anyway: the connection prints it only when it logs.
+        Object peer;
         java.net.SocketAddress remote;
         try {
             channel.configureBlocking(false);
@@ -66,7 +67,7 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
             remote = channel.getRemoteAddress();
             // A Unix socket peer is unnamed; say which socket it came in on instead.
             peer = remote instanceof java.net.UnixDomainSocketAddress unix && unix.getPath().toString().isEmpty()
-                ? "local peer on " + endpoint : String.valueOf(remote);
+                ? "local peer on " + endpoint : remote;
         } catch (IOException e) {
             LOG.debug("{}: accepted connection failed before use: {}", endpoint, e.toString());
             closeQuietly(channel);

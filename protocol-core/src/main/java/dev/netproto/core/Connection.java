@@ -104,11 +104,17 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     private final SocketChannel channel;
     private final boolean client;
     private final Settings settings;
-    private final String description;
+    private final long id;
+    /** The peer as the transport named it (an address, or a text for unnamed peers); printed in descriptions. */
+    private final Object peer;
+    /** {@code conn#id peer}, built on first use (see {@link #description()}). */
+    private String description;
     private final LoopCounters counters;
     private final Outbound outbound;
-    private final InboundMessage inbound = new InboundMessage();
-    private final LoopReply reply = new LoopReply(this);
+    /** The handler's message view and reply; created with the first request handled on the loop (idle: null). */
+    private InboundMessage inbound;
+    private LoopReply reply;
+    /** Requests awaiting their answer; clients only (servers send no requests), null on the server side. */
     private final IntObjectMap<PendingRequest> pending;
     /** The client that owns this connection; null on the server side. */
     private final CoreClient owner;
@@ -145,7 +151,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     private long nextRequestScanNs;
     private int serverInFlight;
     private int lastRequestIdReceived;
-    private int[] expired = new int[16];
+    /** Scratch for {@link #expireRequests}; created by its first scan, so that servers never hold one. */
+    private int[] expired;
     private boolean outputShutdown;
     private boolean inRead;
     private int payloadOffset;
@@ -163,20 +170,21 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
      *
      * @param engine the TLS engine of a {@code tls} transport's connection; null for plaintext
      */
-    Connection(EventLoop loop, SocketChannel channel, CoreClient owner, Settings settings, String peer,
+    Connection(EventLoop loop, SocketChannel channel, CoreClient owner, Settings settings, Object peer,
                SSLEngine engine) {
         this.loop = loop;
         this.channel = channel;
         this.owner = owner;
         this.client = owner != null;
         this.settings = settings;
-        this.description = "conn#" + IDS.incrementAndGet() + " " + peer;
+        this.id = IDS.incrementAndGet();
+        this.peer = peer;
         this.tls = engine == null ? null
             : new TlsWire(engine, settings.security().tls(), channel, loop, this);
         this.readBuffered = engine == null ? null : this::readBufferedInput;
         this.counters = loop.counters();
         this.outbound = new Outbound(loop.pool());
-        this.pending = new IntObjectMap<>(client ? 64 : 8);
+        this.pending = client ? new IntObjectMap<>(64) : null;
         this.state = client ? CONNECTING : AWAIT_HELLO;
         this.phaseStartNs = settings.clock().nanoTime();
         this.lastFrameNs = phaseStartNs;
@@ -204,9 +212,29 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         return goAwayReceived;
     }
 
+    /**
+     * Returns {@code conn#id peer}, built on first use: most connections never log, and an idle connection saves
+     * the string (about 70 bytes). Log calls pass {@code this} rather than this string, so that a disabled level
+     * builds nothing. Any thread: a racing first use builds equal strings, and a {@link String} is safely published
+     * through its final fields.
+     */
+    private String description() {
+        String d = description;
+        if (d == null) {
+            d = "conn#" + id + " " + peer;
+            description = d;
+        }
+        return d;
+    }
+
+    /** How long the loop should poll before it blocks while it carries this connection; 0 for not at all. */
+    long idleSpinNs() {
+        return settings.idleSpinNs();
+    }
+
     @Override
     public String toString() {
-        return description;
+        return description();
     }
 
     // ---------------------------------------------------------------- start
@@ -226,7 +254,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         opened();
         if (overLimit) {
             counters.increment(LoopCounters.CONNECTIONS_REFUSED);
-            LOG.warn("{}: refused: the server has its maximum of {} connections", description,
+            LOG.warn("{}: refused: the server has its maximum of {} connections", this,
                 settings.maxConnections());
             closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS,
                 "the server has its maximum of " + settings.maxConnections() + " connections");
@@ -298,6 +326,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         long quiet = now - lastFrameNs;
+        if (quiet >= EventLoop.TICK_NS) {
+            // Nothing received for a tick: idle, so give back the output queue's arrays (most output answers input).
+            outbound.trim();
+        }
         if (expired(quiet, settings.idleTimeoutNs())) {
             closeWithError(ErrorCode.TIMEOUT, "no frame received for " + millis(settings.idleTimeoutNs()) + " ms");
             return;
@@ -315,7 +347,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
                 frame(TYPE_PING, 0, PING_PAYLOAD_LENGTH).putLong(payloadOffset, now);
             }
         }
-        if (settings.requestTimeoutNs() > 0 && pending.size() > 0 && now - nextRequestScanNs >= 0) {
+        if (settings.requestTimeoutNs() > 0 && pendingCount() > 0 && now - nextRequestScanNs >= 0) {
             expireRequests(now);
         }
     }
@@ -330,6 +362,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     /** Fails the pending requests whose deadline passed; remembers when the next one is due. */
     private void expireRequests(long now) {
+        if (expired == null) {
+            expired = new int[16];
+        }
         int[] count = {0};
         long[] next = {Long.MAX_VALUE};
         pending.forEach((id, p) -> {
@@ -345,7 +380,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         for (int i = 0; i < count[0]; i++) {
             PendingRequest p = pending.remove(expired[i]);
             counters.increment(LoopCounters.REQUESTS_TIMED_OUT);
-            p.completeExceptionally(new RequestTimeoutException(p + " on " + description + " got no answer within "
+            p.completeExceptionally(new RequestTimeoutException(p + " on " + description() + " got no answer within "
                 + millis(settings.requestTimeoutNs()) + " ms"));
         }
         nextRequestScanNs = next[0] == Long.MAX_VALUE ? now + settings.requestTimeoutNs() : next[0];
@@ -376,7 +411,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         if (failure instanceof IOException e) {
             onTransportFailure(e);
         } else {
-            LOG.error("{}: unexpected failure; closing the connection", description, failure);
+            LOG.error("{}: unexpected failure; closing the connection", this, failure);
             closeWithError(ErrorCode.INTERNAL_ERROR, "internal error: " + failure);
             if (state != CLOSED) {
                 closeNow(ErrorCode.INTERNAL_ERROR, "internal error: " + failure, failure);
@@ -395,7 +430,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             boolean handshake = tls != null && (tls.isHandshaking() || state < OPEN);
             ErrorCode code = handshake ? ErrorCode.HANDSHAKE_FAILED : ErrorCode.TRANSPORT_ERROR;
             String reason = (handshake ? "TLS handshake failed: " : "TLS failed: ") + e.getMessage();
-            LOG.warn("{}: closing: {} ({})", description(), reason, code);
+            LOG.warn("{}: closing: {} ({})", this, reason, code);
             counters.error(code);
             if (state < OPEN) {
                 counters.increment(LoopCounters.HANDSHAKES_FAILED);
@@ -405,7 +440,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         String what = state == CONNECTING ? "connect failed: " : "transport failed: ";
-        LOG.debug("{}: {}{}", description, what, e.toString());
+        LOG.debug("{}: {}{}", this, what, e.toString());
         if (state != CONNECTING) {
             counters.error(ErrorCode.TRANSPORT_ERROR);
         }
@@ -479,7 +514,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     @Override
     public void tlsHandshakeDone() {
-        LOG.debug("{}: TLS handshake done: {}", description, tls.describe());
+        LOG.debug("{}: TLS handshake done: {}", this, tls.describe());
         markDirty();
     }
 
@@ -525,7 +560,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             closeNow(ErrorCode.TRUNCATED_FRAME, "peer closed mid-frame", null);
             return;
         }
-        LOG.debug("{}: peer closed the connection without CLOSE", description);
+        LOG.debug("{}: peer closed the connection without CLOSE", this);
         closeNow(ErrorCode.TRANSPORT_ERROR, "peer closed the connection without CLOSE", null);
     }
 
@@ -805,6 +840,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     }
 
     private void dispatch(RouteTable.Route route, int requestId, PooledBuffer src, int bodyOffset, int bodyLength) {
+        if (reply == null) {
+            inbound = new InboundMessage();
+            reply = new LoopReply(this);
+        }
+        InboundMessage inbound = this.inbound;
+        LoopReply reply = this.reply;
         inbound.set(route.nameString, requestId, src, bodyOffset, bodyLength);
         reply.arm(requestId);
         try {
@@ -850,7 +891,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     }
 
     private void onHandlerFailure(RouteTable.Route route, int requestId, Exception e) {
-        LOG.warn("{}: handler for route '{}' failed on request {}", description, route.nameString,
+        LOG.warn("{}: handler for route '{}' failed on request {}", this, route.nameString,
             Integer.toUnsignedString(requestId), e);
     }
 
@@ -860,7 +901,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             sendError(requestId, ErrorCode.UNKNOWN_ROUTE, "unknown route '" + name + "'");
         } else {
             counters.error(ErrorCode.UNKNOWN_ROUTE);
-            LOG.debug("{}: dropped a one-way message to unknown route '{}'", description, name);
+            LOG.debug("{}: dropped a one-way message to unknown route '{}'", this, name);
         }
     }
 
@@ -878,10 +919,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             }
             return;
         }
-        PendingRequest p = pending.remove(requestId);
+        PendingRequest p = client ? pending.remove(requestId) : null;
         if (p == null) {
             counters.increment(LoopCounters.LATE_RESPONSES);
-            LOG.debug("{}: dropped a response to request {} that is not pending", description,
+            LOG.debug("{}: dropped a response to request {} that is not pending", this,
                 Integer.toUnsignedString(requestId));
             return;
         }
@@ -897,22 +938,26 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         int code = b.getShort(offset) & 0xFFFF;
         ErrorCode known = ErrorCode.fromCode(code);
         counters.error(known);
-        PendingRequest p = pending.remove(requestId);
+        PendingRequest p = client ? pending.remove(requestId) : null;
         if (p == null) {
             counters.increment(LoopCounters.LATE_RESPONSES);
-            LOG.debug("{}: dropped an error for request {} that is not pending", description,
+            LOG.debug("{}: dropped an error for request {} that is not pending", this,
                 Integer.toUnsignedString(requestId));
             return;
         }
         String text = Texts.decode(b, offset + 2, length - 2);
         p.completeExceptionally(new RemoteException(code, "request to route '" + p.routeName + "' on "
-            + description + " failed with " + known + " (" + code + "): " + text));
+            + description() + " failed with " + known + " (" + code + "): " + text));
         drainedAfterGoAway();
+    }
+
+    private int pendingCount() {
+        return pending == null ? 0 : pending.size();
     }
 
     /** After the peer's GOAWAY, closes the connection once nothing is pending on it. */
     private void drainedAfterGoAway() {
-        if (goAwayReceived && pending.size() == 0 && state == OPEN) {
+        if (goAwayReceived && pendingCount() == 0 && state == OPEN) {
             closeGracefully(ErrorCode.NORMAL, "drained after the peer's GOAWAY");
         }
     }
@@ -932,7 +977,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         goAwayReceived = true;
-        LOG.debug("{}: peer sent GOAWAY (last request {}): {}", description,
+        LOG.debug("{}: peer sent GOAWAY (last request {}): {}", this,
             Integer.toUnsignedString(b.getInt(offset)), Texts.decode(b, offset + 6, length - 6));
         if (owner != null) {
             owner.onGoAway(this);
@@ -966,7 +1011,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         String text = Texts.decode(b, offset + 2, length - 2);
         if (code != ErrorCode.NORMAL && code != ErrorCode.SHUTTING_DOWN) {
             counters.error(code);
-            LOG.info("{}: peer closed the connection with {}: {}", description, code, text);
+            LOG.info("{}: peer closed the connection with {}: {}", this, code, text);
         }
         // Answers produced before the CLOSE arrived (in this same read) still go out: one write attempt.
         try {
@@ -1106,9 +1151,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
                     return;
                 }
                 if (!client && peerStatic == null) {
-                    LOG.debug("{}: Noise session with an anonymous client ({})", description, noise.protocol);
+                    LOG.debug("{}: Noise session with an anonymous client ({})", this, noise.protocol);
                 } else {
-                    LOG.debug("{}: Noise session established ({}), peer {}", description, noise.protocol,
+                    LOG.debug("{}: Noise session established ({}), peer {}", this, noise.protocol,
                         peerStatic == null ? "pinned server" : NoisePublicKey.of(peerStatic).fingerprint());
                 }
                 if (!NoiseContext.isNk(noise.protocol)) {
@@ -1320,7 +1365,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         if (pending.size() >= settings.maxInFlight()) {
-            p.completeExceptionally(new OverloadedException(pending.size() + " requests in flight on " + description
+            p.completeExceptionally(new OverloadedException(pending.size() + " requests in flight on " + description()
                 + ", the maximum; " + p + " was not sent"));
             return;
         }
@@ -1381,7 +1426,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
         } catch (RuntimeException e) {
             // The frame is already reserved: fill it with the plain body rather than leave a hole in the stream.
-            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", description, c.name(),
+            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", this, c.name(),
                 bodyLength, e);
             compressed = Integer.MAX_VALUE - COMPRESSED_LENGTH_PREFIX;
         } finally {
@@ -1438,9 +1483,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     ConnectionClosedException notOpen() {
         if (goAwayReceived && state == OPEN) {
             return new ConnectionClosedException(ErrorCode.SHUTTING_DOWN,
-                description + ": peer sent GOAWAY and takes no new requests");
+                description() + ": peer sent GOAWAY and takes no new requests");
         }
-        return new ConnectionClosedException(closeCode, description + " is closed: " + closeReason);
+        return new ConnectionClosedException(closeCode, description() + " is closed: " + closeReason);
     }
 
     /** End-of-cycle flush, called by the loop. */
@@ -1531,7 +1576,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         if (state >= CLOSING) {
             return;
         }
-        LOG.warn("{}: closing: {} ({})", description, reason, code);
+        LOG.warn("{}: closing: {} ({})", this, reason, code);
         counters.error(code);
         if (state < OPEN) {
             counters.increment(LoopCounters.HANDSHAKES_FAILED);
@@ -1542,7 +1587,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     /** Ends the connection at once, without CLOSE (the peer cannot be written to), reporting it as an error. */
     private void abort(ErrorCode code, String reason) {
-        LOG.warn("{}: closing: {} ({})", description, reason, code);
+        LOG.warn("{}: closing: {} ({})", this, reason, code);
         counters.error(code);
         notifyErrorListener(code, reason);
         closeNow(code, reason, null);
@@ -1551,9 +1596,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     private void notifyErrorListener(ErrorCode code, String reason) {
         if (settings.errorListener() != null) {
             try {
-                settings.errorListener().onConnectionError(description, code, reason);
+                settings.errorListener().onConnectionError(description(), code, reason);
             } catch (RuntimeException e) {
-                LOG.warn("{}: connection error listener failed", description, e);
+                LOG.warn("{}: connection error listener failed", this, e);
             }
         }
     }
@@ -1648,7 +1693,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     /** Fails every pending request; returns the exception used, or null if none was pending. */
     private ConnectionClosedException failWaiters(Throwable cause) {
-        if (pending.size() == 0) {
+        if (pendingCount() == 0) {
             return null;
         }
         ConnectionClosedException e = closedException(cause);
@@ -1658,8 +1703,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     private ConnectionClosedException closedException(Throwable cause) {
         return cause == null
-            ? new ConnectionClosedException(closeCode, description + " closed: " + closeReason)
-            : new ConnectionClosedException(closeCode, description + " closed: " + closeReason, cause);
+            ? new ConnectionClosedException(closeCode, description() + " closed: " + closeReason)
+            : new ConnectionClosedException(closeCode, description() + " closed: " + closeReason, cause);
     }
 
     private void cancelTimer() {

@@ -239,7 +239,7 @@ final class CoreClient implements Client {
                 return;
             }
         }
-        Connection connection = new Connection(loop, channel, this, settings, endpoint.toString(), engine);
+        Connection connection = new Connection(loop, channel, this, settings, endpoint, engine);
         current = connection;
         // Reported after the connection exists: its timeouts count from now.
         setState(ConnectionState.CONNECTING, detail);

@@ -34,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * period, not per task). Both sides use volatile accesses, so either the loop sees the task in its re-check or the
  * producer sees the flag.
  *
+ * <p><b>Idle spin (opt-in).</b> When the loop has nothing to do and carries a connection whose settings ask for it
+ * ({@link Settings#idleSpinNs()}, from {@code ServerBuilder.idleSpin} or {@code ClientOptions.idleSpin}), it first
+ * polls with {@code selectNow} and checks the task queue, with {@link Thread#onSpinWait()} between polls, for at most
+ * the longest spin its connections ask for, and only then blocks as above. {@link #wakeupNeeded} stays false while
+ * it spins, so producers skip the {@code wakeup()} syscall and the loop sees their task at its next poll. Shared
+ * client loops thereby spin only while they carry a client that asked for it.
+ *
  * <p><b>Each cycle:</b> select (consumer form, no selected-key set), run up to {@link #MAX_TASKS_PER_CYCLE} tasks,
  * run expired timers, then flush every connection that queued output during the cycle, so frames produced together
  * leave in one gathering write.
@@ -113,6 +120,10 @@ final class EventLoop implements Executor {
     private int connectionCount;
     private Throwable terminationFailure;
     private long nextTickNs;
+    /** The longest idle spin asked for by the connections on this loop; 0 for none. */
+    private long idleSpinNs;
+    /** How many connections on this loop ask for exactly {@link #idleSpinNs}. */
+    private int idleSpinHolders;
 
     EventLoop(String name, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit) {
         this.name = name;
@@ -213,6 +224,13 @@ final class EventLoop implements Executor {
         }
         c.loopIndex = connectionCount;
         connections[connectionCount++] = c;
+        long spin = c.idleSpinNs();
+        if (spin > idleSpinNs) {
+            idleSpinNs = spin;
+            idleSpinHolders = 1;
+        } else if (spin > 0 && spin == idleSpinNs) {
+            idleSpinHolders++;
+        }
     }
 
     void removeConnection(Connection c) {
@@ -225,6 +243,30 @@ final class EventLoop implements Executor {
         last.loopIndex = i;
         connections[connectionCount] = null;
         c.loopIndex = -1;
+        long spin = c.idleSpinNs();
+        if (spin > 0 && spin == idleSpinNs && --idleSpinHolders == 0) {
+            recomputeIdleSpin();
+        }
+    }
+
+    /**
+     * Runs only when the last connection asking for the longest spin leaves: all connections of one server ask for
+     * the same spin, so closing many of them does not rescan the array each time.
+     */
+    private void recomputeIdleSpin() {
+        long max = 0;
+        int holders = 0;
+        for (int i = 0; i < connectionCount; i++) {
+            long spin = connections[i].idleSpinNs();
+            if (spin > max) {
+                max = spin;
+                holders = 1;
+            } else if (spin > 0 && spin == max) {
+                holders++;
+            }
+        }
+        idleSpinNs = max;
+        idleSpinHolders = holders;
     }
 
     int connectionCount() {
@@ -327,7 +369,7 @@ final class EventLoop implements Executor {
     private void runCycle() throws IOException {
         if (!tasks.isEmpty() || dirtyCount > 0) {
             selector.selectNow(onKey);
-        } else {
+        } else if (idleSpinNs == 0 || shuttingDown || !spinUntilWork()) {
             long timeoutMs = selectTimeoutMs();
             wakeupNeeded = true;
             if (tasks.isEmpty()) {
@@ -344,6 +386,23 @@ final class EventLoop implements Executor {
             tick();
         }
         flushDirty();
+    }
+
+    /**
+     * Polls the selector and the task queue for at most {@link #idleSpinNs}. Allocates nothing: the consumer form
+     * of {@code selectNow} and a bounded queue's emptiness check. Timers and the tick may run up to one spin late.
+     *
+     * @return whether work turned up (keys were handled or a task is queued); false when the spin ran out
+     */
+    private boolean spinUntilWork() throws IOException {
+        long deadline = System.nanoTime() + idleSpinNs;
+        do {
+            if (selector.selectNow(onKey) > 0 || !tasks.isEmpty()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - deadline < 0);
+        return false;
     }
 
     private void tick() {

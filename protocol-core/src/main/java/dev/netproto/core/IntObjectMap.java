@@ -8,19 +8,23 @@ import java.util.function.Consumer;
  * deletion, so that lookups of request ids neither box nor allocate. Key 0 marks an empty slot (0 is never a
  * request id). Single-threaded.
  *
+ * <p>The arrays are allocated by the first {@link #put} and dropped by {@link #drain}, so a map that is never used,
+ * or no longer, costs only this object.
+ *
  * @param <V> the value type
  */
 final class IntObjectMap<V> {
-    private int[] keys;
-    private Object[] values;
+    private static final int[] NO_KEYS = {};
+    private static final Object[] NO_VALUES = {};
+
+    private final int initialSlots;
+    private int[] keys = NO_KEYS;
+    private Object[] values = NO_VALUES;
     private int size;
     private int mask;
 
     IntObjectMap(int initialCapacity) {
-        int cap = Integer.highestOneBit(Math.max(8, initialCapacity) * 2 - 1);
-        keys = new int[cap];
-        values = new Object[cap];
-        mask = cap - 1;
+        initialSlots = Integer.highestOneBit(Math.max(8, initialCapacity) * 2 - 1);
     }
 
     int size() {
@@ -33,6 +37,9 @@ final class IntObjectMap<V> {
 
     @SuppressWarnings("unchecked")
     V get(int key) {
+        if (size == 0) {
+            return null;
+        }
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             int k = keys[i];
             if (k == key) {
@@ -49,7 +56,7 @@ final class IntObjectMap<V> {
             throw new IllegalArgumentException("key 0 is reserved");
         }
         if ((size + 1) * 2 > keys.length) {
-            rehash(keys.length * 2);
+            rehash(keys.length == 0 ? initialSlots : keys.length * 2);
         }
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             int k = keys[i];
@@ -68,6 +75,9 @@ final class IntObjectMap<V> {
 
     @SuppressWarnings("unchecked")
     V remove(int key) {
+        if (size == 0) {
+            return null;
+        }
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             int k = keys[i];
             if (k == 0) {
@@ -103,8 +113,9 @@ final class IntObjectMap<V> {
     void drain(Consumer<V> consumer) {
         Object[] old = values;
         int[] oldKeys = keys;
-        keys = new int[oldKeys.length];
-        values = new Object[old.length];
+        keys = NO_KEYS;
+        values = NO_VALUES;
+        mask = 0;
         size = 0;
         for (int i = 0; i < old.length; i++) {
             if (oldKeys[i] != 0) {

@@ -38,13 +38,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param compressMinLength  bodies shorter than this are never compressed
  * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
  * @param noise              what Noise connections share; null unless the security is {@code noise}
+ * @param idleSpinNs         how long a loop carrying these connections polls before it blocks; 0 for not at all
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 Security security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
                 long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs, long heartbeatNs,
                 int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight, long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
-                int compressMinLength, int maxCompressionRatio, NoiseContext noise) {
+                int compressMinLength, int maxCompressionRatio, NoiseContext noise, long idleSpinNs) {
 
     static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor,
                               CompressionProvider[] compressors) {
@@ -55,7 +56,8 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
-            config.security().noise() == null ? null : NoiseContext.forServer(config.security().noise()));
+            config.security().noise() == null ? null : NoiseContext.forServer(config.security().noise()),
+            config.idleSpin().toNanos());
     }
 
     static Settings forClient(ClientOptions options, CompressionProvider[] compressors) {
@@ -66,6 +68,7 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
-            options.security().noise() == null ? null : NoiseContext.forClient(options.security().noise()));
+            options.security().noise() == null ? null : NoiseContext.forClient(options.security().noise()),
+            options.idleSpin().toNanos());
     }
 }

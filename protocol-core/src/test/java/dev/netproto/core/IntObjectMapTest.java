@@ -52,6 +52,28 @@ class IntObjectMapTest {
     }
 
     @Test
+    void shouldWorkWithoutArraysBeforeTheFirstPutAndAfterADrain() {
+        IntObjectMap<String> map = new IntObjectMap<>(8);
+        assertNull(map.get(1));
+        assertNull(map.remove(1));
+        map.forEach((k, v) -> {
+            throw new AssertionError("empty map visited " + k);
+        });
+        map.drain(v -> {
+            throw new AssertionError("empty map drained " + v);
+        });
+        map.put(1, "one");
+        assertEquals("one", map.get(1));
+        map.drain(v -> { });
+        assertNull(map.get(1));
+        for (int i = 1; i <= 100; i++) {
+            map.put(i, "v" + i);
+        }
+        assertEquals(100, map.size());
+        assertEquals("v77", map.get(77));
+    }
+
+    @Test
     void shouldRefuseKeyZeroWhichMarksEmptySlots() {
         assertThrows(IllegalArgumentException.class, () -> new IntObjectMap<String>(8).put(0, "x"));
     }
