@@ -77,6 +77,8 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     private boolean handshaking = true;
     private boolean begun;
     private long netWritten;
+    /** Holds the buffer of a single-buffer write, so that it allocates no array. */
+    private final ByteBuffer[] single = new ByteBuffer[1];
     private boolean tasksRunning;
     private boolean inboundDone;
     private boolean closeNotifyQueued;
@@ -163,6 +165,14 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         while (dst.hasRemaining()) {
             if (netIn != null && netIn.buf.position() > 0) {
                 int status = unwrap(dst);
+                if (status == UNWRAP_OVERFLOW && produced == 0) {
+                    // The engine wants room for a whole record in dst (it checks this before it checks that the
+                    // record is complete): go through appIn, which has that room.
+                    status = unwrapViaAppIn(dst);
+                    if (status > 0 || status == UNWRAP_CLOSED && appIn == null) {
+                        return status > 0 ? status : -1;
+                    }
+                }
                 if (status > 0) {
                     produced += status;
                     continue;
@@ -170,19 +180,13 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
                 if (status == UNWRAP_CLOSED) {
                     return produced > 0 ? produced : -1;
                 }
-                if (status == UNWRAP_OVERFLOW) {
-                    if (produced > 0) {
-                        return produced;
-                    }
-                    return unwrapViaAppIn(dst);
-                }
-                if (status == UNWRAP_BLOCKED) {
+                if (status == UNWRAP_OVERFLOW || status == UNWRAP_BLOCKED) {
                     return produced;
                 }
                 if (status == UNWRAP_NOTHING) {
                     continue;
                 }
-                // UNWRAP_NEED_INPUT: fall through to the socket
+                // UNWRAP_NEED_INPUT: the next record is incomplete; read the socket.
             }
             if (produced > 0) {
                 return produced;
@@ -241,14 +245,18 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         }
     }
 
-    /** Unwraps a record too large for {@code dst} into {@link #appIn}, then copies what fits. */
+    /**
+     * Unwraps the next record into {@link #appIn}, then copies what fits into {@code dst}.
+     *
+     * @return bytes copied (> 0), or the unwrap's code when nothing was produced
+     */
     private int unwrapViaAppIn(ByteBuffer dst) throws IOException {
         ensureAppInForWriting();
         int status = unwrap(appIn.buf);
         appIn.buf.flip();
-        if (status == UNWRAP_CLOSED && !appIn.buf.hasRemaining()) {
+        if (!appIn.buf.hasRemaining()) {
             releaseAppIn();
-            return -1;
+            return status > 0 ? UNWRAP_NOTHING : status;
         }
         return drainAppIn(dst);
     }
@@ -319,7 +327,12 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
+        single[0] = src;
+        try {
+            return (int) write(single, 0, 1);
+        } finally {
+            single[0] = null;
+        }
     }
 
     @Override
