@@ -483,7 +483,13 @@ final class EventLoop implements Executor {
         for (int i = 0; i < dirtyCount; i++) {
             Connection c = dirty[i];
             dirty[i] = null;
-            c.flushFromLoop();
+            try {
+                c.flushFromLoop();
+            } catch (RuntimeException e) {
+                // A bug in one connection's flush must not leave the list half-walked (the entries already
+                // cleared would be visited again every cycle): that connection fails, the others are flushed.
+                c.onFailure(e);
+            }
         }
         dirtyCount = 0;
     }
