@@ -133,7 +133,11 @@ if [[ "$idle" -gt 0 ]]; then
 fi
 
 # transport C D S
-matrix=("tcp 1 1 64" "tcp 16 16 64" "tcp 16 16 1024" "tcp 64 8 16384" "unix 16 16 64")
+matrix=("tcp 1 1 64" "tcp 16 16 64" "tcp 16 16 1024" "tcp 64 8 16384" "unix 16 16 64" "tls 16 16 64")
+# TLS: TLS 1.3 on both sides with the JDK's SSLEngine, development certificates made for this run.
+./np certgen --cn localhost --out "$work/certs" >/dev/null
+printf '[tls]\ncertificate_chain = "%s"\nprivate_key = "%s"\n' "$work/certs/server.pem" "$work/certs/server.key" \
+    >"$work/tls.toml"
 summary=()
 point=0
 for entry in "${matrix[@]}"; do
@@ -144,28 +148,35 @@ for entry in "${matrix[@]}"; do
     fi
     ours_rate=(); ours_p50=(); ours_p99=(); netty_rate=(); netty_p50=(); netty_p99=()
     for ((run = 1; run <= runs; run++)); do
+        ours_serve=(); ours_bench=(); netty_serve=(); netty_load=()
         if [[ "$transport" == unix ]]; then
             target="unix://$work/np-$point.sock"
             rm -f "$work/np-$point.sock"
+        elif [[ "$transport" == tls ]]; then
+            target="tls://127.0.0.1:$((port_base + 2 * point))"
+            ours_serve=(--config "$work/tls.toml"); ours_bench=(--tls-ca "$work/certs/ca.pem")
+            netty_serve=(--tls-cert "$work/certs/server.pem" --tls-key "$work/certs/server.key")
+            netty_load=(--tls-ca "$work/certs/ca.pem")
         else
             target="tcp://127.0.0.1:$((port_base + 2 * point))"
         fi
-        start_server ./np serve --listen "$target"
+        start_server ./np serve --listen "$target" "${ours_serve[@]}"
         line="$(./np bench --target "$target" --connections "$c" --depth "$d" --size "$s" \
-            --seconds "$seconds" --warmup "$warmup" | grep 'msgs_per_sec=' | tail -n 1)"
+            --seconds "$seconds" --warmup "$warmup" "${ours_bench[@]}" | grep 'msgs_per_sec=' | tail -n 1)"
         stop_server
         printf 'ours  %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"
         ours_rate+=("$(field msgs_per_sec "$line")"); ours_p50+=("$(field p50_us "$line")")
         ours_p99+=("$(field p99_us "$line")")
-        if [[ "$transport" != tcp ]]; then
+        if [[ "$transport" == unix ]]; then
             continue
         fi
         address="127.0.0.1:$((port_base + 2 * point + 1))"
         # shellcheck disable=SC2086 # NETTY_JAVA_OPTS is a list of options, split on spaces on purpose.
-        start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address"
+        start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address" \
+            "${netty_serve[@]}"
         # shellcheck disable=SC2086
         line="$("$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyLoad" --target "$address" \
-            --connections "$c" --depth "$d" --size "$s" --seconds "$seconds" --warmup "$warmup" \
+            --connections "$c" --depth "$d" --size "$s" --seconds "$seconds" --warmup "$warmup" "${netty_load[@]}" \
             | grep 'msgs_per_sec=' | tail -n 1)"
         stop_server
         printf 'netty %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"

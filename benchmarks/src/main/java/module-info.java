@@ -11,6 +11,7 @@ module dev.netproto.benchmarks {
     requires io.netty.codec;
     requires io.netty.common;
     requires io.netty.transport;
+    requires io.netty.handler;
 
     uses dev.netproto.api.spi.CompressionProvider;
 

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 
@@ -34,17 +35,22 @@ public final class NettyEchoServer {
      */
     public static void main(String[] args) throws InterruptedException {
         String listen = "127.0.0.1:7800";
+        String tlsCert = null;
+        String tlsKey = null;
         int threads = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--listen" -> listen = require(args[i], value);
                 case "--threads" -> threads = Integer.parseInt(require(args[i], value));
+                case "--tls-cert" -> tlsCert = require(args[i], value);
+                case "--tls-key" -> tlsKey = require(args[i], value);
                 default -> usage("unknown argument " + args[i]);
             }
             i++;
         }
         InetSocketAddress address = NettyFrames.parseAddress(listen);
+        SslContext tls = tlsCert == null ? null : NettyFrames.serverTls(tlsCert, tlsKey);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -55,6 +61,9 @@ public final class NettyEchoServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (tls != null) {
+                            channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline().addLast(NettyFrames.decoder(), new Echo());
                     }
                 });
@@ -76,7 +85,8 @@ public final class NettyEchoServer {
     }
 
     private static void usage(String problem) {
-        System.err.println("NettyEchoServer: " + problem + "; usage: --listen host:port [--threads N]");
+        System.err.println("NettyEchoServer: " + problem + "; usage: --listen host:port [--threads N] "
+            + "[--tls-cert PEM --tls-key PEM]");
         System.exit(2);
     }
 

@@ -2,7 +2,12 @@ package dev.netproto.benchmarks.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.File;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLException;
 
 /**
  * The frame the Netty baseline speaks: a 16-byte header laid out like netproto's (docs/PROTOCOL.md section 2:
@@ -64,5 +69,37 @@ final class NettyFrames {
             host = host.substring(1, host.length() - 1);
         }
         return new InetSocketAddress(host, Integer.parseInt(rest.substring(colon + 1)));
+    }
+
+    /**
+     * Returns the server side of the TLS baseline: TLS 1.3 only, the JDK's {@code SSLEngine} (as ours uses), no
+     * client authentication.
+     *
+     * @param certificateChain PEM certificate chain
+     * @param privateKey       PEM PKCS#8 key
+     * @return the context
+     */
+    static SslContext serverTls(String certificateChain, String privateKey) {
+        try {
+            return SslContextBuilder.forServer(new File(certificateChain), new File(privateKey))
+                .sslProvider(SslProvider.JDK).protocols("TLSv1.3").build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot load " + certificateChain + " / " + privateKey, e);
+        }
+    }
+
+    /**
+     * Returns the client side of the TLS baseline: TLS 1.3 only, the JDK's engine, trusting the given CAs.
+     *
+     * @param caCertificates PEM CA bundle
+     * @return the context
+     */
+    static SslContext clientTls(String caCertificates) {
+        try {
+            return SslContextBuilder.forClient().trustManager(new File(caCertificates))
+                .sslProvider(SslProvider.JDK).protocols("TLSv1.3").build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot load " + caCertificates, e);
+        }
     }
 }

@@ -13,6 +13,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class NettyLoad {
      * Runs one benchmark and prints its line.
      *
      * @param args {@code --target host:port --connections C --depth D --size S --seconds T --warmup W
-     *             [--threads N]}
+     *             [--threads N] [--tls-ca PEM]} (TLS 1.3 with the JDK's engine when {@code --tls-ca} is given)
      * @throws InterruptedException if interrupted while waiting for the run
      */
     public static void main(String[] args) throws InterruptedException {
@@ -61,6 +62,7 @@ public final class NettyLoad {
         double seconds = 10;
         double warmup = 2;
         int threads = Runtime.getRuntime().availableProcessors();
+        String tlsCa = null;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 usage(args[i] + " needs a value");
@@ -74,6 +76,7 @@ public final class NettyLoad {
                 case "--seconds" -> seconds = Double.parseDouble(value);
                 case "--warmup" -> warmup = Double.parseDouble(value);
                 case "--threads" -> threads = Integer.parseInt(value);
+                case "--tls-ca" -> tlsCa = value;
                 default -> usage("unknown argument " + args[i]);
             }
         }
@@ -84,12 +87,13 @@ public final class NettyLoad {
         }
         byte[] body = new byte[size];
         new SplittableRandom(BODY_SEED).nextBytes(body);
+        SslContext tls = tlsCa == null ? null : NettyFrames.clientTls(tlsCa);
         System.out.println(run(NettyFrames.parseAddress(target), connections, depth, body,
-            (long) (warmup * 1e9), (long) (seconds * 1e9), threads));
+            (long) (warmup * 1e9), (long) (seconds * 1e9), threads, tls));
     }
 
     private static String run(InetSocketAddress target, int connections, int depth, byte[] body, long warmupNs,
-                              long measuredNs, int threads) throws InterruptedException {
+                              long measuredNs, int threads, SslContext tls) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         CountDownLatch idle = new CountDownLatch(connections);
         List<Worker> workers = new ArrayList<>(connections);
@@ -105,6 +109,10 @@ public final class NettyLoad {
                 pending.add(bootstrap.handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (tls != null) {
+                            channel.pipeline().addLast(tls.newHandler(channel.alloc(), target.getHostString(),
+                                target.getPort()));
+                        }
                         channel.pipeline().addLast(NettyFrames.decoder());
                     }
                 }).connect(target));
