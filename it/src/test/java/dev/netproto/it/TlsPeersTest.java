@@ -244,6 +244,20 @@ class TlsPeersTest {
         assertEquals(0, server.metrics().errors(ErrorCode.HANDSHAKE_FAILED), serverErrors::toString);
     }
 
+    /** Our server ends a TLS session with close_notify after its CLOSE frame: s_client's -msg trace shows it. */
+    @Test
+    void shouldSendCloseNotifyToOpensslSClientWhenShuttingDown() throws Exception {
+        startServer(serverConfig());
+        try (PeerProcess peer = sClient("-tls1_3", "-alpn", ALPN, "-msg")) {
+            assertHandshake(peer, "TLSv1.3");
+            peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloPayload(1 << 20, Security.TLS)));
+            Conditions.await("our server answered HELLO", PEER_TIMEOUT, () -> server.metrics()
+                .read(dev.netproto.api.spi.Metric.HANDSHAKES_COMPLETED) == 1);
+            server.close(Duration.ofSeconds(5));
+            peer.awaitOutput("close_notify", PEER_TIMEOUT);
+        }
+    }
+
     @Test
     void shouldRefuseTls11FromOpensslSClient() throws Exception {
         startServer(serverConfig());
