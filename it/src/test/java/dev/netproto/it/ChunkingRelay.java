@@ -41,7 +41,8 @@ final class ChunkingRelay implements AutoCloseable {
         return listener.getLocalPort();
     }
 
-    private static void relay(Socket from, Socket to, int chunk) {
+    /** Copies {@code from} to {@code to} in writes of at most {@code chunk} bytes until either side closes. */
+    static void relay(Socket from, Socket to, int chunk) {
         try (from; to) {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();

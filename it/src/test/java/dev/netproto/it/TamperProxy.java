@@ -2,7 +2,6 @@ package dev.netproto.it;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -66,7 +65,8 @@ final class TamperProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(server);
                 Thread.ofPlatform().daemon().name("tamper-up").start(() -> frames(client, server));
-                Thread.ofPlatform().daemon().name("tamper-down").start(() -> bytes(server, client));
+                Thread.ofPlatform().daemon().name("tamper-down")
+                    .start(() -> ChunkingRelay.relay(server, client, 65536));
             }
         } catch (IOException e) {
             // Closed.
@@ -95,21 +95,6 @@ final class TamperProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // One side closed: the other is closed by try-with-resources.
-        }
-    }
-
-    private static void bytes(Socket from, Socket to) {
-        try (from; to) {
-            InputStream in = from.getInputStream();
-            OutputStream out = to.getOutputStream();
-            byte[] buffer = new byte[65536];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-                out.flush();
-            }
-        } catch (IOException e) {
-            // One side closed.
         }
     }
 
