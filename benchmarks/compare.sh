@@ -133,11 +133,18 @@ if [[ "$idle" -gt 0 ]]; then
 fi
 
 # transport C D S
-matrix=("tcp 1 1 64" "tcp 16 16 64" "tcp 16 16 1024" "tcp 64 8 16384" "unix 16 16 64" "tls 16 16 64")
+matrix=("tcp 1 1 64" "tcp 16 16 64" "tcp 16 16 1024" "tcp 64 8 16384" "unix 16 16 64" "tls 16 16 64"
+    "noise 16 16 64")
 # TLS: TLS 1.3 on both sides with the JDK's SSLEngine, development certificates made for this run.
 ./np certgen --cn localhost --out "$work/certs" >/dev/null
 printf '[tls]\ncertificate_chain = "%s"\nprivate_key = "%s"\n' "$work/certs/server.pem" "$work/certs/server.key" \
     >"$work/tls.toml"
+# Noise: XX with keys from np keygen; ours only (the Netty baseline has no Noise).
+./np keygen --out "$work/server.key" >"$work/server.keygen"
+./np keygen --out "$work/client.key" >"$work/client.keygen"
+sed -n 's/^public key: *\(.*\)/\1 bench-client/p' "$work/client.keygen" >"$work/clients.keys"
+printf '[server]\nsecurity = "noise"\n[noise]\nidentity = "%s"\nauthorized_keys = "%s"\n' "$work/server.key" \
+    "$work/clients.keys" >"$work/noise.toml"
 summary=()
 point=0
 for entry in "${matrix[@]}"; do
@@ -157,6 +164,11 @@ for entry in "${matrix[@]}"; do
             ours_serve=(--config "$work/tls.toml"); ours_bench=(--tls-ca "$work/certs/ca.pem")
             netty_serve=(--tls-cert "$work/certs/server.pem" --tls-key "$work/certs/server.key")
             netty_load=(--tls-ca "$work/certs/ca.pem")
+        elif [[ "$transport" == noise ]]; then
+            target="tcp://127.0.0.1:$((port_base + 2 * point))"
+            ours_serve=(--config "$work/noise.toml")
+            ours_bench=(--noise-server-key "$(sed -n 's/^public key: *//p' "$work/server.keygen")" \
+                --noise-key "$work/client.key")
         else
             target="tcp://127.0.0.1:$((port_base + 2 * point))"
         fi
@@ -167,7 +179,7 @@ for entry in "${matrix[@]}"; do
         printf 'ours  %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"
         ours_rate+=("$(field msgs_per_sec "$line")"); ours_p50+=("$(field p50_us "$line")")
         ours_p99+=("$(field p99_us "$line")")
-        if [[ "$transport" == unix ]]; then
+        if [[ "$transport" == unix || "$transport" == noise ]]; then
             continue
         fi
         address="127.0.0.1:$((port_base + 2 * point + 1))"
