@@ -462,14 +462,20 @@ final class CoreClient implements Client {
             return null;
         }
         long waitNs = options.backpressureWait().toNanos();
+        long start = System.nanoTime();
         if (waitNs > 0) {
-            long deadline = System.nanoTime() + waitNs;
+            long deadline = start + waitNs;
             Thread self = Thread.currentThread();
             waiters.add(self);
             try {
-                while (!hasRoom() && !closed && !self.isInterrupted()) {
+                // Room seen once is room to send: checking again after the loop could see the output refilled by
+                // requests handed off earlier, and refuse a caller that did get room (and was woken for it).
+                while (true) {
+                    if (hasRoom()) {
+                        return null;
+                    }
                     long left = deadline - System.nanoTime();
-                    if (left <= 0) {
+                    if (closed || self.isInterrupted() || left <= 0) {
                         break;
                     }
                     LockSupport.parkNanos(this, left);
@@ -477,13 +483,10 @@ final class CoreClient implements Client {
             } finally {
                 waiters.remove(self);
             }
-            if (hasRoom()) {
-                return null;
-            }
         }
         return new OverloadedException("output to " + endpoint + " is above its high watermark of "
             + settings.highWatermark() + " bytes" + (waitNs > 0 ? " after waiting "
-            + TimeUnit.NANOSECONDS.toMillis(waitNs) + " ms" : "") + "; not sent");
+            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms" : "") + "; not sent");
     }
 
     private boolean hasRoom() {
