@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
 final class Acceptor implements EventLoop.Selectable, AutoCloseable {
     /** Accepts per readiness event, so that a connection storm does not starve the loop's own connections. */
     static final int MAX_ACCEPTS_PER_EVENT = 64;
+    /**
+     * How long accepting pauses after {@code accept()} failed. The usual cause is running out of file descriptors
+     * (EMFILE, ENFILE); the waiting connection stays in the backlog and the channel stays ready, so retrying at once
+     * would fail the same way on every select and spin the loop that also serves connections.
+     */
+    static final long ACCEPT_BACKOFF_NS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private static final Logger LOG = LoggerFactory.getLogger(Acceptor.class);
 
@@ -30,6 +36,8 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
     private final EventLoopGroup group;
     private final Settings settings;
     private SelectionKey key;
+    private EventLoop loop;
+    private boolean paused;
 
     Acceptor(ServerSocketChannel server, Endpoint endpoint, TransportProvider transport, TransportOptions options,
              EventLoopGroup group, Settings settings) {
@@ -42,6 +50,7 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
     }
 
     void register(EventLoop loop) throws IOException {
+        this.loop = loop;
         key = loop.register(server, SelectionKey.OP_ACCEPT, this);
         loop.closeOnShutdown(this);
     }
@@ -102,8 +111,26 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
 
     @Override
     public void onFailure(Throwable failure) {
-        // accept() failing (for example EMFILE, too many open files) must not kill the listener: log and go on.
-        LOG.warn("{}: accept failed: {}", endpoint, failure.toString());
+        // accept() failing (for example EMFILE, too many open files) must not kill the listener, nor spin: stop
+        // asking for OP_ACCEPT for a while, then try again. One WARN per pause, not one per select.
+        if (paused) {
+            return;
+        }
+        LOG.warn("{}: accept failed: {}; pausing accepts for {} ms", endpoint, failure.toString(),
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NS));
+        if (key == null || !key.isValid() || loop == null) {
+            return;
+        }
+        paused = true;
+        key.interestOps(0);
+        loop.schedule(ACCEPT_BACKOFF_NS, this::resume);
+    }
+
+    private void resume() {
+        paused = false;
+        if (key.isValid()) {
+            key.interestOps(SelectionKey.OP_ACCEPT);
+        }
     }
 
     @Override
