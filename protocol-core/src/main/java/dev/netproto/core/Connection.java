@@ -322,7 +322,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         }
         if (writeStalled && expired(now - stallSinceNs, settings.writeTimeoutNs())) {
             abort(ErrorCode.TIMEOUT, "queued output (" + outbound.queuedBytes() + " bytes) made no progress for "
-                + millis(settings.writeTimeoutNs()) + " ms");
+                + millis(settings.writeTimeoutNs()) + " ms", null);
             return;
         }
         long quiet = now - lastFrameNs;
@@ -429,14 +429,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             // the ALPN check runs after the engine's handshake; both refusals are handshake failures.
             boolean handshake = tls != null && (tls.isHandshaking() || state < OPEN);
             ErrorCode code = handshake ? ErrorCode.HANDSHAKE_FAILED : ErrorCode.TRANSPORT_ERROR;
-            String reason = (handshake ? "TLS handshake failed: " : "TLS failed: ") + e.getMessage();
-            LOG.warn("{}: closing: {} ({})", this, reason, code);
-            counters.error(code);
-            if (state < OPEN) {
-                counters.increment(LoopCounters.HANDSHAKES_FAILED);
-            }
-            notifyErrorListener(code, reason);
-            closeNow(code, reason, e);
+            abort(code, (handshake ? "TLS handshake failed: " : "TLS failed: ") + e.getMessage(), e);
             return;
         }
         String what = state == CONNECTING ? "connect failed: " : "transport failed: ";
@@ -1585,12 +1578,18 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         beginClose(code, reason);
     }
 
-    /** Ends the connection at once, without CLOSE (the peer cannot be written to), reporting it as an error. */
-    private void abort(ErrorCode code, String reason) {
+    /**
+     * Ends the connection at once, without CLOSE (the peer cannot be written to), reporting it as an error, and as a
+     * failed handshake when it was not open yet (as {@link #closeWithError} does).
+     */
+    private void abort(ErrorCode code, String reason, Throwable cause) {
         LOG.warn("{}: closing: {} ({})", this, reason, code);
         counters.error(code);
+        if (state < OPEN) {
+            counters.increment(LoopCounters.HANDSHAKES_FAILED);
+        }
         notifyErrorListener(code, reason);
-        closeNow(code, reason, null);
+        closeNow(code, reason, cause);
     }
 
     private void notifyErrorListener(ErrorCode code, String reason) {
