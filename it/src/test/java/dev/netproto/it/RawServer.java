@@ -49,6 +49,12 @@ final class RawServer implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes bytes (whole frames, or any bytes at all) to the accepted connection. */
+    void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     RawPeer.Frame read() throws IOException {
         byte[] header = new byte[16];
         in.readFully(header);

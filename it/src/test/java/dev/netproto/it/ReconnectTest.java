@@ -9,6 +9,7 @@ import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.ConnectionState;
+import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
 import dev.netproto.api.ReconnectPolicy;
 import dev.netproto.api.Server;
@@ -62,6 +63,32 @@ class ReconnectTest {
         }
         Conditions.await("closed after close()", Duration.ofSeconds(10),
             () -> states.get(states.size() - 1) == ConnectionState.CLOSED);
+    }
+
+    /**
+     * A request made after the connection ended (here: after the server's CLOSE with INTERNAL_ERROR, no reconnecting)
+     * fails with the code the connection ended with, not NORMAL: the application never closed this client. Before
+     * the fix, such a request read "client is closed" with NORMAL; NoiseSessionTest's replay test saw it as a flake
+     * when its second request reached the client's loop just after the server's CLOSE.
+     */
+    @Test
+    void shouldFailRequestsMadeAfterTheConnectionEndedWithItsCode() throws Exception {
+        try (RawServer raw = new RawServer(0)) {
+            CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), ClientOptions.defaults());
+            raw.acceptAndHello();
+            try (Client client = connecting.get(10, TimeUnit.SECONDS)) {
+                byte[] text = "server broke".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate(2 + text.length);
+                payload.putShort((short) ErrorCode.INTERNAL_ERROR.code()).put(text);
+                raw.write(RawPeer.frame(RawPeer.CLOSE, 0, payload.array()));
+                Conditions.await("the client to close", Duration.ofSeconds(10), () -> !client.isOpen());
+                ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.request("echo", new byte[] {1}).get(10, TimeUnit.SECONDS));
+                ConnectionClosedException closed = assertInstanceOf(ConnectionClosedException.class, e.getCause());
+                assertEquals(ErrorCode.INTERNAL_ERROR, closed.code(), closed.getMessage());
+                assertTrue(closed.getMessage().contains("server broke"), closed.getMessage());
+            }
+        }
     }
 
     @Test

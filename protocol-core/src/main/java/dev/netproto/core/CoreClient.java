@@ -64,6 +64,12 @@ final class CoreClient implements Client {
 
     private volatile Connection current;
     private volatile boolean closed;
+    /**
+     * Why the client ended by itself (its connection closed for good: first connect failed, the peer closed it with no
+     * reconnecting, or reconnecting gave up); null while open and after {@link #close()}. Written before
+     * {@link #closed}, so a thread that sees {@code closed} sees it too.
+     */
+    private volatile ConnectionClosedException endedBy;
     private volatile ConnectionState state;
     /** The largest payload the server accepts, from its last HELLO. */
     private volatile int peerMaxFrameLength;
@@ -230,9 +236,9 @@ final class CoreClient implements Client {
                 if (everConnected) {
                     onAttemptFailed(e);
                 } else {
-                    closed = true;
                     ConnectionClosedException failure = new ConnectionClosedException(ErrorCode.HANDSHAKE_FAILED,
                         "cannot create a TLS engine for " + endpoint + ": " + e.getMessage(), e);
+                    endFor(failure);
                     setState(ConnectionState.CLOSED, failure.getMessage());
                     firstConnect.completeExceptionally(failure);
                 }
@@ -323,7 +329,7 @@ final class CoreClient implements Client {
         }
         wakeWaiters();
         if (!everConnected) {
-            closed = true;
+            endFor(cause);
             setState(ConnectionState.CLOSED, cause.getMessage());
             firstConnect.completeExceptionally(cause);
             return;
@@ -341,7 +347,7 @@ final class CoreClient implements Client {
             }
             return;
         }
-        closed = true;
+        endFor(cause);
         setState(ConnectionState.CLOSED, cause.getMessage());
         failQueue(cause);
     }
@@ -353,9 +359,9 @@ final class CoreClient implements Client {
     private void scheduleReconnect() {
         attempts++;
         if (attempts > policy.maxAttempts()) {
-            closed = true;
             ConnectionClosedException e = new ConnectionClosedException(ErrorCode.TRANSPORT_ERROR,
                 "gave up reconnecting to " + endpoint + " after " + policy.maxAttempts() + " attempts");
+            endFor(e);
             LOG.warn("{}", e.getMessage());
             setState(ConnectionState.CLOSED, e.getMessage());
             failQueue(e);
@@ -508,8 +514,24 @@ final class CoreClient implements Client {
         }
     }
 
+    /** Marks the client ended by itself, for the reason given; requests made from now on fail with its code. */
+    private void endFor(ConnectionClosedException cause) {
+        endedBy = cause;
+        closed = true;
+    }
+
+    /**
+     * The failure of a request made once the client is closed: NORMAL if the application closed it, else the code
+     * and reason its connection ended with (a request that just missed the connection's end must not read as a
+     * normal close).
+     */
     private ConnectionClosedException closedException() {
-        return new ConnectionClosedException(ErrorCode.NORMAL, "client of " + endpoint + " is closed");
+        ConnectionClosedException cause = endedBy;
+        if (cause == null) {
+            return new ConnectionClosedException(ErrorCode.NORMAL, "client of " + endpoint + " is closed");
+        }
+        return new ConnectionClosedException(cause.code(), "client of " + endpoint + " is closed: "
+            + cause.getMessage(), cause);
     }
 
     private byte[] routeBytes(String route) {
