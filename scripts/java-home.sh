@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sourced by .ci/run and ./np: netproto_java_home prints the home of a JDK 21 or newer (JAVA_HOME if it is one,
-# else the newest under /usr/lib/jvm, else the javac on the PATH), or explains on stderr and returns 1.
+# Finds a JDK 21 or newer for ./mvnw, ./np and .ci/run. Sourced, it defines netproto_java_home; run as a script, it
+# calls it. netproto_java_home prints the home of a JDK 21 or newer (JAVA_HOME if it is one, else the newest in the
+# usual install places: /usr/lib/jvm, /usr/java, /opt/java, ~/.sdkman, ~/.jdks, macOS's JavaVirtualMachines; else the
+# javac on the PATH), or explains on stderr and returns 1.
 
 # Prints the feature release of a java binary (8 for 1.8.0_x, 25 for 25.0.1), or nothing if it does not run.
 netproto_java_major() {
@@ -30,7 +32,8 @@ netproto_java_home() {
     elif [[ -n "${JAVA_HOME:-}" ]]; then
         printf 'netproto: ignoring JAVA_HOME=%s (no bin/java there)\n' "$JAVA_HOME" >&2
     fi
-    for candidate in /usr/lib/jvm/*; do
+    for candidate in /usr/lib/jvm/* /usr/java/* /opt/java/* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* \
+        "${HOME:-/nonexistent}"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
         [[ -x "$candidate/bin/java" && -x "$candidate/bin/javac" ]] || continue
         major="$(netproto_java_major "$candidate/bin/java")"
         if [[ -n "$major" && "$major" -ge 21 && "$major" -gt "$best_major" ]]; then
@@ -46,9 +49,13 @@ netproto_java_home() {
         fi
     fi
     if [[ -z "$best" ]]; then
-        printf 'netproto: no JDK 21 or newer found: set JAVA_HOME to one (looked at JAVA_HOME, /usr/lib/jvm/*, PATH)\n' >&2
+        printf 'netproto: no JDK 21 or newer found: set JAVA_HOME to one (looked at JAVA_HOME, /usr/lib/jvm, /usr/java, /opt/java, ~/.sdkman, ~/.jdks, PATH)\n' >&2
         return 1
     fi
     printf '%s\n' "$best"
 }
 
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    netproto_java_home
+fi
