@@ -6,7 +6,7 @@
  * dev.netproto.core.noise.CipherState}, {@code SymmetricState} (package-private) and {@link
  * dev.netproto.core.noise.HandshakeState}, with the fundamental handshake patterns written as data in the
  * specification's notation. PSK modes, fallback and deferred patterns are not implemented. It is checked
- * against the cacophony test vectors in {@code shared/test-vectors/noise/}.
+ * against the cacophony test vectors kept in this module's test resources.
  *
  * <p>The package is internal to {@code dev.netproto.core} (exported only to the benchmarks module); the connection
  * layer uses it for the {@code noise} security mechanism.

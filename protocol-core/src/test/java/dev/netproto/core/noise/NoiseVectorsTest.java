@@ -8,9 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runs the cacophony test vectors of {@code shared/test-vectors/noise/}: for every vector of a supported protocol
+ * Runs the cacophony test vectors kept in this module's test resources ({@code vectors/} beside this class, with a
+ * README on their source): for every vector of a supported protocol
  * without PSK, both sides run with the vector's keys, prologue and ephemerals, and every handshake and transport
  * message must match byte for byte, as must the final handshake hash.
  *
@@ -37,21 +37,28 @@ class NoiseVectorsTest {
     /** The protocols netproto promises (DESIGN.md): each must have vectors in both files, and all must pass. */
     private static final List<String> REQUIRED_PATTERNS = List.of("XX", "NK", "IK");
     private static final List<String> CIPHERS = List.of("ChaChaPoly", "AESGCM");
+    /**
+     * Where the vector files are, relative to this class. Missing vectors are a failure, not a skip: they are the
+     * only proof that this implementation interoperates.
+     */
+    private static final String VECTORS = "vectors/";
 
     @TestFactory
     List<DynamicNode> shouldReproduceEveryMessageWhenRunningTheCacophonyVectors() throws IOException {
-        Path directory = vectorDirectory();
         ObjectMapper mapper = new ObjectMapper();
         Map<String, AtomicInteger> selected = new TreeMap<>();
         Map<String, AtomicInteger> passed = new TreeMap<>();
         List<String> skipped = new ArrayList<>();
         List<DynamicNode> tests = new ArrayList<>();
         for (String file : FILES) {
-            Path path = directory.resolve(file);
-            if (!Files.isRegularFile(path)) {
-                fail("Noise test vector file missing: " + path);
+            String path = VECTORS + file;
+            JsonNode vectors;
+            try (InputStream in = NoiseVectorsTest.class.getResourceAsStream(path)) {
+                if (in == null) {
+                    return fail("Noise test vector file missing from the test resources: " + path);
+                }
+                vectors = mapper.readTree(in).get("vectors");
             }
-            JsonNode vectors = mapper.readTree(path.toFile()).get("vectors");
             assertTrue(vectors != null && vectors.isArray() && !vectors.isEmpty(), "no 'vectors' array in " + path);
             for (int i = 0; i < vectors.size(); i++) {
                 JsonNode vector = vectors.get(i);
@@ -88,29 +95,12 @@ class NoiseVectorsTest {
                 for (String cipher : CIPHERS) {
                     String k = pattern + " " + cipher;
                     assertTrue(selected.containsKey(k) && selected.get(k).get() > 0,
-                        "no vectors for required " + k + " in " + directory);
+                        "no vectors for required " + k + " in " + VECTORS);
                 }
             }
             selected.forEach((k, n) -> assertEquals(n.get(), passed.get(k).get(), "vectors of " + k + " that passed"));
         }));
         return tests;
-    }
-
-    /**
-     * Finds {@code shared/test-vectors/noise} in the working directory or one of its parents. Missing vectors are a
-     * failure, not a skip: they are the only proof that this implementation interoperates.
-     */
-    static Path vectorDirectory() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("test-vectors").resolve("noise");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return fail("Noise test vectors not found: no shared/test-vectors/noise in " + start
-            + " or any of its parents. Check out the shared directory beside the repository (for example /work/shared"
-            + " beside /work/main).");
     }
 
     private static void run(String label, NoiseProtocol protocol, JsonNode vector) {
