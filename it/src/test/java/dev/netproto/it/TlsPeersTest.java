@@ -1,5 +1,6 @@
 package dev.netproto.it;
 
+import dev.netproto.testkit.RequiresProgram;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -56,6 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * policy.
  */
 @Timeout(90)
+@RequiresProgram("openssl")
 class TlsPeersTest {
     private static final Duration PEER_TIMEOUT = Duration.ofSeconds(20);
     private static final String ALPN = TlsContexts.ALPN_PROTOCOL;

@@ -1,5 +1,6 @@
 package dev.netproto.it;
 
+import dev.netproto.testkit.RequiresProgram;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -84,6 +85,7 @@ class UnixTransportTest extends AbstractTransportTest {
     }
 
     @Test
+    @RequiresProgram("socat")
     void shouldExchangeAFrameWithSocat() throws Exception {
         ByteArrayOutputStream frames = new ByteArrayOutputStream();
         frames.writeBytes(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloPayload(1 << 20, "none")));

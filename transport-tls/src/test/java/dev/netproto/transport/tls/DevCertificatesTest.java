@@ -1,5 +1,6 @@
 package dev.netproto.transport.tls;
 
+import dev.netproto.testkit.RequiresProgram;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,6 +79,7 @@ class DevCertificatesTest {
     }
 
     @Test
+    @RequiresProgram("openssl")
     void shouldPrintSubjectAltNamesWhenOpensslReadsServerCertificate() throws Exception {
         DevCertificates.generate("node.test", dir);
         String output = TestCertificates.openssl(dir, "x509", "-in", "server.pem", "-noout", "-subject", "-ext",
@@ -88,6 +90,7 @@ class DevCertificatesTest {
     }
 
     @Test
+    @RequiresProgram("openssl")
     void shouldVerifyWithOpensslWhenCaIsTrusted() throws Exception {
         DevCertificates.generate("node.test", dir);
         String server = TestCertificates.openssl(dir, "verify", "-CAfile", "ca.pem", "-purpose", "sslserver",

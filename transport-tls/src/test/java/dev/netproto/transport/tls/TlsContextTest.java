@@ -1,5 +1,6 @@
 package dev.netproto.transport.tls;
 
+import dev.netproto.testkit.RequiresProgram;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,6 +65,7 @@ class TlsContextTest {
     }
 
     @Test
+    @RequiresProgram("openssl")
     void shouldLoadSec1EcKeyWhenPemHoldsEcPrivateKeyBlock() throws Exception {
         KeyPair keys = TestCertificates.ec();
         X509Certificate certificate = TestCertificates.selfSigned(keys);
@@ -77,6 +79,7 @@ class TlsContextTest {
     }
 
     @Test
+    @RequiresProgram("openssl")
     void shouldLoadOpensslKeysWhenParametersBlockPrecedesKey() throws Exception {
         TestCertificates.openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-out", "ec.key");
         assertEquals("-----BEGIN EC PARAMETERS-----", firstLine(dir.resolve("ec.key")));
@@ -94,6 +97,7 @@ class TlsContextTest {
     }
 
     @Test
+    @RequiresProgram("openssl")
     void shouldRefuseEncryptedKeyWhenPemIsEncrypted() throws Exception {
         DevCertificates certs = DevCertificates.generate("localhost", dir);
         TestCertificates.openssl(dir, "pkcs8", "-topk8", "-in", "server.key", "-out", "encrypted.key", "-v2",
