@@ -4,6 +4,7 @@
 module dev.netproto.benchmarks {
     requires dev.netproto.api;
     requires dev.netproto.core;
+    requires dev.netproto.security.noise;
     requires jmh.core;
     requires org.jctools.core;
     requires HdrHistogram;

@@ -1,10 +1,10 @@
 package dev.netproto.benchmarks;
 
-import dev.netproto.core.noise.CipherState;
-import dev.netproto.core.noise.CipherStatePair;
-import dev.netproto.core.noise.HandshakeState;
-import dev.netproto.core.noise.NoiseKeyPair;
-import dev.netproto.core.noise.NoiseProtocol;
+import dev.netproto.security.noise.CipherState;
+import dev.netproto.security.noise.CipherStatePair;
+import dev.netproto.security.noise.HandshakeState;
+import dev.netproto.security.noise.NoiseKeyPair;
+import dev.netproto.security.noise.NoiseProtocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -48,6 +48,7 @@ class ModuleDescriptorTest {
     static {
         MODULES.put("protocol-api", "dev.netproto.api");
         MODULES.put("protocol-core", "dev.netproto.core");
+        MODULES.put("security-noise", "dev.netproto.security.noise");
         MODULES.put("transport-nio", "dev.netproto.transport.nio");
         MODULES.put("transport-tls", "dev.netproto.transport.tls");
         MODULES.put("transport-local", "dev.netproto.transport.local");
@@ -159,6 +160,7 @@ class ModuleDescriptorTest {
         }
         assertEquals("dev.netproto.transport.tls", moduleBySecurity.get("tls"), moduleBySecurity::toString);
         assertEquals("dev.netproto.core", moduleBySecurity.get("none"), moduleBySecurity::toString);
+        assertEquals("dev.netproto.security.noise", moduleBySecurity.get("noise"), moduleBySecurity::toString);
     }
 
     @Test
@@ -169,6 +171,9 @@ class ModuleDescriptorTest {
         assertEquals(Map.of(TransportProvider.class.getName(),
                 List.of("dev.netproto.transport.local.UnixTransportProvider")),
             provides(descriptor("transport-local")));
+        assertEquals(Map.of(SecurityProvider.class.getName(),
+                List.of("dev.netproto.security.noise.NoiseSecurityProvider")),
+            provides(descriptor("security-noise")));
         ModuleDescriptor tls = descriptor("transport-tls");
         assertEquals(Map.of(TransportProvider.class.getName(),
                 List.of("dev.netproto.transport.tls.TlsTransportProvider"),

@@ -42,6 +42,14 @@ public interface Message {
     int bodyLength();
 
     /**
+     * Returns the peer that sent this message: its address, transport, security mechanism and authenticated
+     * identity, so that a handler can authorize per client. For a response, the server that answered.
+     *
+     * @return the sending peer; the same instance for every message of one connection
+     */
+    Peer peer();
+
+    /**
      * Copies the body into a new array.
      *
      * @return a copy of the body

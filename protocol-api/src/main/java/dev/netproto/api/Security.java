@@ -6,13 +6,18 @@ import java.util.Objects;
 /**
  * The security mechanism of a server or client, with its settings: {@linkplain #none() none},
  * {@linkplain #tls(TlsEngineSource) TLS} (with a {@code tls://} endpoint), {@linkplain #noise(NoiseOptions) Noise}
- * (over any transport), or another
- * {@link dev.netproto.api.spi.SecurityProvider} {@linkplain #named(String) by name}. Both sides must choose the
+ * (over any transport), or another {@link dev.netproto.api.spi.SecurityProvider}
+ * {@linkplain #of(String, Object) by name, with its settings}. Both sides must choose the
  * same mechanism; HELLO fails with {@link ErrorCode#NEGOTIATION_FAILED}, naming both choices, when they differ.
  *
  * <p>TLS secures the byte stream below the frames, so it comes with the transport: a {@code tls://} endpoint
  * requires {@code Security.tls(...)} and {@code Security.tls(...)} requires {@code tls://} endpoints only. A
  * server that should also accept plaintext runs a second server.
+ *
+ * <p>The mechanism is implemented by the {@link dev.netproto.api.spi.SecurityProvider} of that name, found with
+ * {@link java.util.ServiceLoader}: {@code none} and {@code tls} are in the core, {@code noise} in the
+ * {@code security-noise} module. A name that no provider implements is refused at start; nothing falls back to
+ * plaintext.
  */
 public final class Security {
     /** The name of the mechanism that adds no protection. */
@@ -22,16 +27,14 @@ public final class Security {
     /** The name of the Noise mechanism. */
     public static final String NOISE = "noise";
 
-    private static final Security NONE_SECURITY = new Security(NONE, null, null);
+    private static final Security NONE_SECURITY = new Security(NONE, null);
 
     private final String name;
-    private final TlsEngineSource tls;
-    private final NoiseOptions noise;
+    private final Object settings;
 
-    private Security(String name, TlsEngineSource tls, NoiseOptions noise) {
+    private Security(String name, Object settings) {
         this.name = name;
-        this.tls = tls;
-        this.noise = noise;
+        this.settings = settings;
     }
 
     /**
@@ -52,7 +55,7 @@ public final class Security {
      * @return the {@code tls} mechanism
      */
     public static Security tls(TlsEngineSource engines) {
-        return new Security(TLS, Objects.requireNonNull(engines, "engines"), null);
+        return new Security(TLS, Objects.requireNonNull(engines, "engines"));
     }
 
     /**
@@ -63,7 +66,7 @@ public final class Security {
      * @return the {@code noise} mechanism
      */
     public static Security noise(NoiseOptions options) {
-        return new Security(NOISE, null, Objects.requireNonNull(options, "options"));
+        return new Security(NOISE, Objects.requireNonNull(options, "options"));
     }
 
     /**
@@ -75,8 +78,20 @@ public final class Security {
      * @return the named mechanism
      */
     public static Security named(String name) {
+        return of(name, null);
+    }
+
+    /**
+     * Returns the mechanism of the provider with this name, with settings that the provider defines and checks
+     * when the server starts or the client connects (a third-party mechanism's keys, for example).
+     *
+     * @param name     a {@link dev.netproto.api.spi.SecurityProvider} name
+     * @param settings the provider's settings, or {@code null} for none
+     * @return the named mechanism
+     */
+    public static Security of(String name, Object settings) {
         Objects.requireNonNull(name, "security");
-        return NONE.equals(name) ? NONE_SECURITY : new Security(name, null, null);
+        return NONE.equals(name) && settings == null ? NONE_SECURITY : new Security(name, settings);
     }
 
     /**
@@ -94,7 +109,7 @@ public final class Security {
      * @return the source given to {@link #tls(TlsEngineSource)}, or {@code null} for other mechanisms
      */
     public TlsEngineSource tls() {
-        return tls;
+        return settings instanceof TlsEngineSource engines && TLS.equals(name) ? engines : null;
     }
 
     /**
@@ -103,17 +118,26 @@ public final class Security {
      * @return the options given to {@link #noise(NoiseOptions)}, or {@code null} for other mechanisms
      */
     public NoiseOptions noise() {
-        return noise;
+        return settings instanceof NoiseOptions options && NOISE.equals(name) ? options : null;
+    }
+
+    /**
+     * Returns the settings the provider reads.
+     *
+     * @return the settings given to {@link #of}, {@link #tls} or {@link #noise}, or {@code null} for none
+     */
+    public Object settings() {
+        return settings;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Security s && name.equals(s.name) && tls == s.tls && Objects.equals(noise, s.noise);
+        return o instanceof Security s && name.equals(s.name) && Objects.equals(settings, s.settings);
     }
 
     @Override
     public int hashCode() {
-        return name.hashCode() * 31 + System.identityHashCode(tls) + Objects.hashCode(noise);
+        return name.hashCode() * 31 + Objects.hashCode(settings);
     }
 
     @Override

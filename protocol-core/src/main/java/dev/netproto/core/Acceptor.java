@@ -86,8 +86,8 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
         if (transport.usesTls()) {
             try {
                 engine = remote instanceof InetSocketAddress inet
-                    ? settings.security().tls().newEngine(inet.getHostString(), inet.getPort())
-                    : settings.security().tls().newEngine(null, -1);
+                    ? settings.security().tlsEngines().newEngine(inet.getHostString(), inet.getPort())
+                    : settings.security().tlsEngines().newEngine(null, -1);
             } catch (RuntimeException e) {
                 LOG.warn("{}: refused connection from {}: cannot create a TLS engine: {}", endpoint, peer,
                     e.toString());
@@ -99,7 +99,7 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
         // Counted here, on the accepting thread, so that the limit holds across loops; the connection gives its
         // place back when it closes.
         boolean overLimit = settings.openConnections().incrementAndGet() > settings.maxConnections();
-        Connection connection = new Connection(loop, channel, null, settings, peer, engine);
+        Connection connection = new Connection(loop, channel, null, settings, peer, endpoint.scheme(), engine);
         try {
             loop.execute(() -> connection.startAccepted(overLimit));
         } catch (OverloadedException e) {

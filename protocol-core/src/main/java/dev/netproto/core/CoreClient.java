@@ -14,6 +14,7 @@ import dev.netproto.api.RequestTimeoutException;
 import dev.netproto.api.RouteConfig;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsSource;
+import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -79,17 +80,17 @@ final class CoreClient implements Client {
     private EventLoop.Timer sweepTimer;
 
     private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop,
-                       CompressionProvider[] compressors) {
+                       SecurityMechanism security, CompressionProvider[] compressors) {
         this.endpoint = endpoint;
         this.options = options;
         this.transport = transport;
-        this.settings = Settings.forClient(options, compressors);
+        this.settings = Settings.forClient(options, security, compressors);
         this.loop = loop;
         this.policy = options.reconnect();
     }
 
     static CompletableFuture<Client> connect(Endpoint endpoint, ClientOptions options, TransportProvider transport,
-                                             CompressionProvider[] compressors) {
+                                             SecurityMechanism security, CompressionProvider[] compressors) {
         SocketChannel channel;
         try {
             channel = transport.connect(endpoint, options.transport());
@@ -98,7 +99,7 @@ final class CoreClient implements Client {
                 "connect to " + endpoint + " failed: " + e, e));
         }
         EventLoop loop = ClientLoops.group().next();
-        CoreClient client = new CoreClient(endpoint, options, transport, loop, compressors);
+        CoreClient client = new CoreClient(endpoint, options, transport, loop, security, compressors);
         try {
             loop.execute(() -> client.open(channel, "connecting to " + endpoint));
         } catch (OverloadedException e) {
@@ -229,7 +230,7 @@ final class CoreClient implements Client {
         SSLEngine engine = null;
         if (transport.usesTls()) {
             try {
-                engine = settings.security().tls().newEngine(endpoint.host(), endpoint.port());
+                engine = settings.security().tlsEngines().newEngine(endpoint.host(), endpoint.port());
             } catch (RuntimeException e) {
                 closeQuietly(channel);
                 LOG.warn("client of {}: cannot create a TLS engine: {}", endpoint, e.toString());
@@ -245,7 +246,7 @@ final class CoreClient implements Client {
                 return;
             }
         }
-        Connection connection = new Connection(loop, channel, this, settings, endpoint, engine);
+        Connection connection = new Connection(loop, channel, this, settings, endpoint, endpoint.scheme(), engine);
         current = connection;
         // Reported after the connection exists: its timeouts count from now.
         setState(ConnectionState.CONNECTING, detail);

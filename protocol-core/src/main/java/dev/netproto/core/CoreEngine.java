@@ -8,6 +8,8 @@ import dev.netproto.api.Server;
 import dev.netproto.api.ServerConfig;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
+import dev.netproto.api.spi.SecurityMechanism;
+import dev.netproto.api.spi.SecurityRole;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,11 +45,12 @@ public final class CoreEngine implements EngineProvider {
         List<String> problems = new ArrayList<>();
         TransportProvider transport = Providers.require(providers.transports, "uri", "transport scheme",
             endpoint.scheme(), problems);
-        providers.checkSecurity(options.security(), false, List.of(endpoint), Arrays.asList(transport), problems);
+        SecurityMechanism security = providers.security(options.security(), SecurityRole.CLIENT, List.of(endpoint),
+            Arrays.asList(transport), problems);
         CompressionProvider[] compressors = providers.compressors(options.compression(), "compression", problems);
         if (!problems.isEmpty()) {
             return CompletableFuture.failedFuture(new ConfigurationException(problems));
         }
-        return CoreClient.connect(endpoint, options, transport, compressors);
+        return CoreClient.connect(endpoint, options, transport, security, compressors);
     }
 }

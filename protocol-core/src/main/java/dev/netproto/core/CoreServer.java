@@ -8,6 +8,8 @@ import dev.netproto.api.Server;
 import dev.netproto.api.ServerConfig;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsProvider;
+import dev.netproto.api.spi.SecurityMechanism;
+import dev.netproto.api.spi.SecurityRole;
 import dev.netproto.api.spi.MetricsSource;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.IOException;
@@ -50,7 +52,8 @@ final class CoreServer implements Server {
             transports.add(Providers.require(providers.transports, "listen", "transport scheme", endpoint.scheme(),
                 problems));
         }
-        providers.checkSecurity(config.security(), true, config.listen(), transports, problems);
+        SecurityMechanism security = providers.security(config.security(), SecurityRole.SERVER, config.listen(),
+            transports, problems);
         MetricsProvider metrics = Providers.require(providers.metrics, "metrics", "metrics provider",
             config.metrics(), problems);
         CompressionProvider[] compressors = providers.compressors(config.compression(), "compression", problems);
@@ -61,7 +64,7 @@ final class CoreServer implements Server {
         ExecutorService owned = anyBlocking && config.blockingExecutor() == null
             ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("netproto-handler-", 0).factory())
             : null;
-        Settings settings = Settings.forServer(config, new RouteTable(config.routes()),
+        Settings settings = Settings.forServer(config, security, new RouteTable(config.routes()),
             owned != null ? owned : config.blockingExecutor(), compressors);
         EventLoopGroup group = new EventLoopGroup("netproto-server", config.eventLoops(), false, System::nanoTime,
             providers::onLoopThreadExit);

@@ -1,6 +1,6 @@
 package dev.netproto.core;
 
-import static dev.netproto.core.Connection.FLAG_COMPRESSED;
+import static dev.netproto.core.FrameDescriptor.FLAG_COMPRESSED;
 import static dev.netproto.core.FrameDescriptor.FLAGS_OFFSET;
 import static dev.netproto.core.FrameDescriptor.LENGTH_OFFSET;
 import static dev.netproto.core.FrameDescriptor.MAGIC;
@@ -113,6 +113,25 @@ public final class FrameCodec {
      * @throws IndexOutOfBoundsException if fewer than {@link #HEADER_LENGTH} bytes follow {@code offset}
      */
     public static int checkHeader(ByteBuffer b, int offset, int maxPayloadLength, boolean compressionNegotiated) {
+        return checkHeader(b, offset, maxPayloadLength, compressionNegotiated, 0);
+    }
+
+    /**
+     * Checks the header at {@code offset} as {@link #checkHeader(ByteBuffer, int, int, boolean)} does, on a
+     * connection whose frames are sealed by a security mechanism that owns some flag bits (Noise's REKEY): those
+     * bits are ignored here, and the length limit is the sealed one. This is the one header validator: the
+     * connection's frame reader, the tests and the benchmark all run it.
+     *
+     * @param b                     the buffer holding at least {@link #HEADER_LENGTH} bytes at {@code offset}
+     * @param offset                where the header starts
+     * @param maxPayloadLength      the largest payload length accepted, in bytes
+     * @param compressionNegotiated whether the COMPRESSED flag may be set (on REQUEST, MESSAGE and RESPONSE)
+     * @param protectionFlags       flag bits owned by the frame protection, allowed on any type; 0 for none
+     * @return {@link #OK}, or the first problem found
+     * @throws IndexOutOfBoundsException if fewer than {@link #HEADER_LENGTH} bytes follow {@code offset}
+     */
+    public static int checkHeader(ByteBuffer b, int offset, int maxPayloadLength, boolean compressionNegotiated,
+                                  int protectionFlags) {
         if (b.getShort(offset + MAGIC_OFFSET) != MAGIC) {
             return BAD_MAGIC;
         }
@@ -123,7 +142,7 @@ public final class FrameCodec {
         if (type < TYPE_HELLO || type > MAX_TYPE) {
             return BAD_TYPE;
         }
-        int flags = b.get(offset + FLAGS_OFFSET) & 0xFF;
+        int flags = b.get(offset + FLAGS_OFFSET) & 0xFF & ~protectionFlags;
         if ((b.get(offset + RESERVED8_OFFSET) | b.getShort(offset + RESERVED16_OFFSET)) != 0
             || flags != 0 && !compressedAllowed(type, flags, compressionNegotiated)) {
             return BAD_FLAGS;

@@ -59,6 +59,15 @@ final class FrameDescriptor {
     /** The highest type number this version knows. */
     static final int MAX_TYPE = TYPE_CLOSE;
 
+    /** Header flag: the body is compressed (docs/PROTOCOL.md section 5.1). */
+    static final int FLAG_COMPRESSED = 0x01;
+    /** The uncompressed length that precedes a compressed body. */
+    static final int COMPRESSED_LENGTH_PREFIX = 4;
+    /** Bytes of the fixed part of an ERROR or CLOSE payload: the code. */
+    static final int CODE_LENGTH = 2;
+    /** Bytes of the fixed part of a GOAWAY payload: last request id and code. */
+    static final int GOAWAY_FIXED_LENGTH = 6;
+
     /** Bytes of opaque data in PING and PONG. */
     static final int PING_PAYLOAD_LENGTH = 8;
     /** Largest payload accepted before HELLO completes. */

@@ -13,15 +13,16 @@ import java.util.List;
  * @param maxFrameLength the largest payload the sender accepts
  * @param security       security mechanisms, in preference order (the server answers one)
  * @param compression    compression algorithms, in preference order (the server answers at most one)
- * @param noise          Noise protocol names, in preference order (the server answers one); empty without Noise
+ * @param securityParameters the security mechanism's parameters (the client offers, the server answers at most
+ *                           one; Noise: protocol names); empty for none
  */
 record Hello(byte[] versions, int maxFrameLength, List<String> security, List<String> compression,
-             List<String> noise) {
+             List<String> securityParameters) {
     static final int OPTION_VERSIONS = 1;
     static final int OPTION_MAX_FRAME_LENGTH = 2;
     static final int OPTION_SECURITY = 3;
     static final int OPTION_COMPRESSION = 4;
-    static final int OPTION_NOISE_PROTOCOLS = 5;
+    static final int OPTION_SECURITY_PARAMETERS = 5;
     static final int OPTION_HEADER_LENGTH = 4;
 
     /** Thrown when a HELLO payload does not follow the format. */
@@ -38,7 +39,7 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
             + OPTION_HEADER_LENGTH + 4
             + OPTION_HEADER_LENGTH + namesLength(security)
             + OPTION_HEADER_LENGTH + namesLength(compression)
-            + (noise.isEmpty() ? 0 : OPTION_HEADER_LENGTH + namesLength(noise));
+            + (securityParameters.isEmpty() ? 0 : OPTION_HEADER_LENGTH + namesLength(securityParameters));
     }
 
     void encode(ByteBuffer b, int offset) {
@@ -52,8 +53,8 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         o += OPTION_HEADER_LENGTH + 4;
         o = encodeNames(b, o, OPTION_SECURITY, security);
         o = encodeNames(b, o, OPTION_COMPRESSION, compression);
-        if (!noise.isEmpty()) {
-            encodeNames(b, o, OPTION_NOISE_PROTOCOLS, noise);
+        if (!securityParameters.isEmpty()) {
+            encodeNames(b, o, OPTION_SECURITY_PARAMETERS, securityParameters);
         }
     }
 
@@ -63,7 +64,7 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         List<String> security = null;
         List<String> compression = List.of();
         boolean sawCompression = false;
-        List<String> noise = null;
+        List<String> parameters = null;
         int end = offset + length;
         int o = offset;
         while (o < end) {
@@ -106,11 +107,11 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
                     sawCompression = true;
                     compression = decodeNames(b, o, len);
                 }
-                case OPTION_NOISE_PROTOCOLS -> {
-                    if (noise != null) {
-                        throw new MalformedHello("HELLO Noise protocols option repeated");
+                case OPTION_SECURITY_PARAMETERS -> {
+                    if (parameters != null) {
+                        throw new MalformedHello("HELLO security parameters option repeated");
                     }
-                    noise = decodeNames(b, o, len);
+                    parameters = decodeNames(b, o, len);
                 }
                 default -> {
                     // Unknown options are skipped, so that later versions can add them (PROTOCOL.md).
@@ -121,7 +122,7 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
         if (versions == null || maxFrameLength == -1 || security == null) {
             throw new MalformedHello("HELLO lacks a required option (versions, max frame length, security)");
         }
-        return new Hello(versions, maxFrameLength, security, compression, noise == null ? List.of() : noise);
+        return new Hello(versions, maxFrameLength, security, compression, parameters == null ? List.of() : parameters);
     }
 
     boolean offersVersion(byte version) {

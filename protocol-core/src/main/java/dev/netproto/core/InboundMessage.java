@@ -1,6 +1,7 @@
 package dev.netproto.core;
 
 import dev.netproto.api.Message;
+import dev.netproto.api.Peer;
 import java.nio.ByteBuffer;
 
 /**
@@ -8,11 +9,16 @@ import java.nio.ByteBuffer;
  * only while the handler runs (see {@link Message}). Loop thread only.
  */
 final class InboundMessage implements Message {
+    private final Connection connection;
     private String route;
     private int requestId;
     private PooledBuffer source;
     private int offset;
     private int length;
+
+    InboundMessage(Connection connection) {
+        this.connection = connection;
+    }
 
     void set(String route, int requestId, PooledBuffer source, int offset, int length) {
         this.route = route;
@@ -47,6 +53,11 @@ final class InboundMessage implements Message {
     @Override
     public int bodyLength() {
         return length;
+    }
+
+    @Override
+    public Peer peer() {
+        return connection.peer();
     }
 
     @Override

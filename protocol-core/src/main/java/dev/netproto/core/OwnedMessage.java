@@ -1,6 +1,7 @@
 package dev.netproto.core;
 
 import dev.netproto.api.Message;
+import dev.netproto.api.Peer;
 import java.nio.ByteBuffer;
 
 /**
@@ -9,13 +10,14 @@ import java.nio.ByteBuffer;
  * @param route     the route, or null for a response
  * @param requestId the request id, or 0
  * @param bytes     the body
+ * @param peer      the connection's peer, which sent it
  */
-record OwnedMessage(String route, int requestId, byte[] bytes) implements Message {
+record OwnedMessage(String route, int requestId, byte[] bytes, Peer peer) implements Message {
 
-    static OwnedMessage copyOf(String route, int requestId, ByteBuffer buf, int offset, int length) {
+    static OwnedMessage copyOf(String route, int requestId, ByteBuffer buf, int offset, int length, Peer peer) {
         byte[] copy = new byte[length];
         buf.get(offset, copy);
-        return new OwnedMessage(route, requestId, copy);
+        return new OwnedMessage(route, requestId, copy, peer);
     }
 
     @Override

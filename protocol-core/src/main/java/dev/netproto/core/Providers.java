@@ -1,11 +1,14 @@
 package dev.netproto.core;
 
+import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.Security;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.PoolProvider;
+import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.SecurityProvider;
+import dev.netproto.api.spi.SecurityRole;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,24 +42,35 @@ final class Providers {
     }
 
     /**
-     * Checks the security mechanism: its provider exists, TLS has its engines, and it fits the transports
-     * ({@code tls://} goes with {@link Security#tls} and nothing else).
+     * Prepares the security mechanism: its provider must exist (nothing falls back to plaintext), the provider must
+     * accept the settings, and it must fit the transports: a mechanism that supplies TLS engines goes with
+     * {@code tls://} endpoints, and every other mechanism with the other transports.
+     *
+     * @return the mechanism, or null after adding the problems found
      */
-    void checkSecurity(Security chosen, boolean server, List<Endpoint> endpoints,
-                       List<TransportProvider> transports, List<String> problems) {
-        require(security, "security", "security provider", chosen.name(), problems);
-        boolean tlsChosen = Security.TLS.equals(chosen.name());
-        if (tlsChosen && chosen.tls() == null) {
-            problems.add("security: 'tls' needs its certificates and trust: use Security.tls(engines), for example "
-                + "with an engine source built by the transport-tls module");
+    SecurityMechanism security(Security chosen, SecurityRole role, List<Endpoint> endpoints,
+                               List<TransportProvider> transports, List<String> problems) {
+        SecurityProvider provider = require(security, "security", "security provider", chosen.name(), problems);
+        if (provider == null) {
+            return null;
         }
-        if (Security.NOISE.equals(chosen.name())) {
-            if (chosen.noise() == null) {
-                problems.add("security: 'noise' needs its keys: use Security.noise(NoiseOptions)");
-            } else {
-                problems.addAll(server ? chosen.noise().serverProblems() : chosen.noise().clientProblems());
-            }
+        SecurityMechanism mechanism;
+        try {
+            mechanism = provider.create(chosen, role);
+        } catch (ConfigurationException e) {
+            problems.addAll(e.problems());
+            return null;
+        } catch (RuntimeException e) {
+            problems.add("security: provider '" + chosen.name() + "' (" + provider.getClass().getName()
+                + ") failed to start: " + e);
+            return null;
         }
+        if (mechanism == null) {
+            problems.add("security: provider '" + chosen.name() + "' (" + provider.getClass().getName()
+                + ") returned no mechanism");
+            return null;
+        }
+        boolean tlsChosen = mechanism.tlsEngines() != null;
         for (int i = 0; i < endpoints.size(); i++) {
             TransportProvider t = transports.get(i);
             if (t == null) {
@@ -66,9 +80,11 @@ final class Providers {
                 problems.add("security: " + endpoints.get(i) + " is a TLS endpoint and needs security 'tls' "
                     + "(Security.tls(engines)), not '" + chosen.name() + "'");
             } else if (!t.usesTls() && tlsChosen) {
-                problems.add("security: 'tls' needs tls:// endpoints; " + endpoints.get(i) + " is not one");
+                problems.add("security: '" + chosen.name() + "' needs tls:// endpoints; " + endpoints.get(i)
+                    + " is not one");
             }
         }
+        return mechanism;
     }
 
     /** Frees per-thread state the compression providers keep for the calling (ending) loop thread. */

@@ -4,11 +4,11 @@ import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ConnectionErrorListener;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.NanoClock;
-import dev.netproto.api.Security;
 import dev.netproto.api.ServerConfig;
 import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.CompressionProvider;
+import dev.netproto.api.spi.SecurityMechanism;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param routes             the handlers by route; empty for clients
  * @param blockingExecutor   runs blocking handlers; null when there are none
  * @param errorListener      told about connections that end with an error; null for none
- * @param security           the security mechanism this side requires, with its settings
+ * @param securityName       the name of the security mechanism this side requires
+ * @param security           that mechanism, prepared by its provider for this server or client
  * @param maxFrameLength     the largest payload this side accepts
  * @param clock              time source of every timeout and heartbeat
  * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for servers
@@ -37,38 +38,40 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param compressors        available compression providers, in preference order; empty for none
  * @param compressMinLength  bodies shorter than this are never compressed
  * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
- * @param noise              what Noise connections share; null unless the security is {@code noise}
+ * @param hello              the HELLO rules with this side's values
  * @param idleSpinNs         how long a loop carrying these connections polls before it blocks; 0 for not at all
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
-                Security security, int maxFrameLength, NanoClock clock, long connectTimeoutNs,
-                long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs, long heartbeatNs,
-                int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight, long requestTimeoutNs,
+                String securityName, SecurityMechanism security, int maxFrameLength, NanoClock clock,
+                long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs,
+                long heartbeatNs, int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight,
+                long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
-                int compressMinLength, int maxCompressionRatio, NoiseContext noise, long idleSpinNs) {
+                int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs) {
 
-    static Settings forServer(ServerConfig config, RouteTable routes, Executor blockingExecutor,
-                              CompressionProvider[] compressors) {
+    static Settings forServer(ServerConfig config, SecurityMechanism security, RouteTable routes,
+                              Executor blockingExecutor, CompressionProvider[] compressors) {
         ConnectionOptions c = config.connection();
-        return new Settings(routes, blockingExecutor, config.errorListener(), config.security(),
+        return new Settings(routes, blockingExecutor, config.errorListener(), config.security().name(), security,
             config.maxFrameLength(), config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
             c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(), c.missedHeartbeats(),
             c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
-            config.security().noise() == null ? null : NoiseContext.forServer(config.security().noise()),
+            new HelloNegotiator(config.maxFrameLength(), config.security().name(), compressors),
             config.idleSpin().toNanos());
     }
 
-    static Settings forClient(ClientOptions options, CompressionProvider[] compressors) {
+    static Settings forClient(ClientOptions options, SecurityMechanism security, CompressionProvider[] compressors) {
         ConnectionOptions c = options.connection();
-        return new Settings(RouteTable.EMPTY, null, null, options.security(), options.maxFrameLength(),
+        return new Settings(RouteTable.EMPTY, null, null, options.security().name(), security,
+            options.maxFrameLength(),
             options.clock(), options.connectTimeout().toNanos(), c.handshakeTimeout().toNanos(),
             c.idleTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
-            options.security().noise() == null ? null : NoiseContext.forClient(options.security().noise()),
+            new HelloNegotiator(options.maxFrameLength(), options.security().name(), compressors),
             options.idleSpin().toNanos());
     }
 }

@@ -131,6 +131,11 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         return have >= RECORD_HEADER && have >= RECORD_HEADER + (b.getShort(3) & 0xFFFF);
     }
 
+    /** The engine's session: after the handshake, the negotiated parameters and the peer's certificates. */
+    javax.net.ssl.SSLSession session() {
+        return engine.getSession();
+    }
+
     /** The negotiated protocol and cipher suite, for logs. */
     String describe() {
         return engine.getSession().getProtocol() + " " + engine.getSession().getCipherSuite();

@@ -100,16 +100,16 @@ class FrameCodecTest {
         b.put(OFFSET + FrameDescriptor.RESERVED16_OFFSET, (byte) 0x01);
         assertEquals(FrameCodec.BAD_FLAGS, FrameCodec.checkHeader(b, OFFSET, MAX, true));
 
-        ByteBuffer compressed = frame(FrameDescriptor.TYPE_REQUEST, Connection.FLAG_COMPRESSED, 7, 100);
+        ByteBuffer compressed = frame(FrameDescriptor.TYPE_REQUEST, FrameDescriptor.FLAG_COMPRESSED, 7, 100);
         assertEquals(FrameCodec.BAD_FLAGS, FrameCodec.checkHeader(compressed, OFFSET, MAX),
             "compressed before compression is negotiated");
         assertEquals(FrameCodec.OK, FrameCodec.checkHeader(compressed, OFFSET, MAX, true));
         assertEquals(FrameCodec.OK, FrameCodec.checkHeader(
-            frame(FrameDescriptor.TYPE_MESSAGE, Connection.FLAG_COMPRESSED, 0, 10), OFFSET, MAX, true));
+            frame(FrameDescriptor.TYPE_MESSAGE, FrameDescriptor.FLAG_COMPRESSED, 0, 10), OFFSET, MAX, true));
         assertEquals(FrameCodec.OK, FrameCodec.checkHeader(
-            frame(FrameDescriptor.TYPE_RESPONSE, Connection.FLAG_COMPRESSED, 3, 10), OFFSET, MAX, true));
+            frame(FrameDescriptor.TYPE_RESPONSE, FrameDescriptor.FLAG_COMPRESSED, 3, 10), OFFSET, MAX, true));
         assertEquals(FrameCodec.BAD_FLAGS, FrameCodec.checkHeader(
-            frame(FrameDescriptor.TYPE_PING, Connection.FLAG_COMPRESSED, 0, 8), OFFSET, MAX, true),
+            frame(FrameDescriptor.TYPE_PING, FrameDescriptor.FLAG_COMPRESSED, 0, 8), OFFSET, MAX, true),
             "compressed on a type without a body");
         assertEquals(FrameCodec.BAD_FLAGS, FrameCodec.checkHeader(
             frame(FrameDescriptor.TYPE_REQUEST, 0x02, 7, 10), OFFSET, MAX, true), "unknown flag");

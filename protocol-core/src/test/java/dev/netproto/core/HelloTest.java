@@ -23,7 +23,8 @@ class HelloTest {
         assertEquals(1 << 20, back.maxFrameLength());
         assertEquals(List.of("noise", "none"), back.security());
         assertEquals(List.of("lz4"), back.compression());
-        assertEquals(List.of("Noise_XX_25519_ChaChaPoly_SHA256", "Noise_XX_25519_AESGCM_SHA256"), back.noise());
+        assertEquals(List.of("Noise_XX_25519_ChaChaPoly_SHA256", "Noise_XX_25519_AESGCM_SHA256"),
+            back.securityParameters());
     }
 
     @Test

@@ -1,0 +1,328 @@
+package dev.netproto.core;
+
+import static dev.netproto.core.FrameDescriptor.CODE_LENGTH;
+import static dev.netproto.core.FrameDescriptor.FLAGS_OFFSET;
+import static dev.netproto.core.FrameDescriptor.GOAWAY_FIXED_LENGTH;
+import static dev.netproto.core.FrameDescriptor.HEADER_LENGTH;
+import static dev.netproto.core.FrameDescriptor.LENGTH_OFFSET;
+import static dev.netproto.core.FrameDescriptor.MAGIC;
+import static dev.netproto.core.FrameDescriptor.MAGIC_OFFSET;
+import static dev.netproto.core.FrameDescriptor.PING_PAYLOAD_LENGTH;
+import static dev.netproto.core.FrameDescriptor.REQUEST_ID_OFFSET;
+import static dev.netproto.core.FrameDescriptor.TYPE_CLOSE;
+import static dev.netproto.core.FrameDescriptor.TYPE_ERROR;
+import static dev.netproto.core.FrameDescriptor.TYPE_GOAWAY;
+import static dev.netproto.core.FrameDescriptor.TYPE_HANDSHAKE;
+import static dev.netproto.core.FrameDescriptor.TYPE_HELLO;
+import static dev.netproto.core.FrameDescriptor.TYPE_MESSAGE;
+import static dev.netproto.core.FrameDescriptor.TYPE_OFFSET;
+import static dev.netproto.core.FrameDescriptor.TYPE_PING;
+import static dev.netproto.core.FrameDescriptor.TYPE_PONG;
+import static dev.netproto.core.FrameDescriptor.TYPE_REQUEST;
+import static dev.netproto.core.FrameDescriptor.TYPE_RESPONSE;
+import static dev.netproto.core.FrameDescriptor.VERSION;
+import static dev.netproto.core.FrameDescriptor.VERSION_OFFSET;
+
+import dev.netproto.api.ErrorCode;
+import dev.netproto.api.spi.FrameProtection;
+import dev.netproto.api.spi.SecurityFailure;
+import java.nio.ByteBuffer;
+
+/**
+ * The inbound half of the frame codec: it finds complete frames in what was read, checks each header with the one
+ * validator ({@link FrameCodec#checkHeader}), opens sealed frames, checks each type's fixed payload part, and calls
+ * the {@link Frames} callback of the frame's type. A frame cut by the end of a read moves to a pooled spill buffer
+ * sized for the whole frame, into which the next reads go; a frame's length is checked as soon as its header is
+ * complete, before any room is made for its payload.
+ *
+ * <p>It knows nothing of connection states: the {@link Frames} receiver decides whether a type is allowed now
+ * ({@link Frames#admit}). A problem is reported once, through {@link Frames#onProtocolError}, after which the
+ * reader stops until the receiver stops accepting frames.
+ *
+ * <p><b>Threading.</b> The owning event loop's thread only. No allocation per frame.
+ */
+final class FrameReader {
+    /** Smallest spill buffer, for a remainder whose header is not complete yet. */
+    static final int MIN_SPILL = 4096;
+
+    /**
+     * Receives decoded frames. Offsets are absolute in the buffer, which is valid only during the call; the
+     * payload has been opened when the connection's frames are sealed.
+     */
+    interface Frames {
+        /** Whether frames are still wanted; the reader stops when this turns false (the connection is closing). */
+        boolean accepting();
+
+        /** Whether a frame of this type is allowed now; if not, the receiver has closed the connection. */
+        boolean admit(int type);
+
+        void onHello(ByteBuffer b, int offset, int length);
+
+        void onHandshake(ByteBuffer b, int offset, int length);
+
+        /**
+         * A REQUEST (non-zero id) or MESSAGE (id 0), its route checked to fit: {@code routeLength} bytes at
+         * {@code offset + 1}, the body after them up to {@code offset + length}.
+         */
+        void onRequest(PooledBuffer src, int type, int requestId, boolean compressed, int offset, int length,
+                       int routeLength);
+
+        void onResponse(PooledBuffer src, int requestId, boolean compressed, int offset, int length);
+
+        /** An ERROR: code at {@code offset}, text after it. */
+        void onError(ByteBuffer b, int requestId, int code, int offset, int length);
+
+        void onPing(ByteBuffer b, int offset);
+
+        void onPong(ByteBuffer b, int offset);
+
+        /** A GOAWAY: last request id and code at {@code offset}, text after them. */
+        void onGoAway(ByteBuffer b, int offset, int length);
+
+        /** A CLOSE: code at {@code offset}, text after it. */
+        void onClose(ByteBuffer b, int code, int offset, int length);
+
+        /** The peer broke the protocol; the receiver closes the connection with this code and reason. */
+        void onProtocolError(ErrorCode code, String reason);
+    }
+
+    private final BufferPool pool;
+    private final Frames frames;
+    private final LoopCounters counters;
+    private PooledBuffer spill;
+    private FrameProtection protection;
+    private int protectionFlags;
+    private int maxLength;
+    private boolean open;
+    private boolean compression;
+    private String compressionName = "none";
+
+    FrameReader(BufferPool pool, Frames frames, LoopCounters counters, int maxLength) {
+        this.pool = pool;
+        this.frames = frames;
+        this.counters = counters;
+        this.maxLength = maxLength;
+    }
+
+    /** The connection is open: from now on payloads up to this side's announced maximum are accepted. */
+    void opened(int maxLength) {
+        this.maxLength = maxLength;
+        this.open = true;
+    }
+
+    /** Allows the COMPRESSED flag from now on: compression was negotiated. */
+    void compression(String name) {
+        compression = true;
+        compressionName = name;
+    }
+
+    /** Opens every frame from the next one on with this protection. */
+    void protect(FrameProtection protection) {
+        this.protection = protection;
+        this.protectionFlags = protection.flagBits();
+    }
+
+    /** Where the next read goes: the spill buffer if a frame is cut, else the given shared read buffer. */
+    PooledBuffer target(PooledBuffer readBuffer) {
+        return spill != null ? spill : readBuffer;
+    }
+
+    /** Whether part of a frame is waiting for the rest. */
+    boolean hasPartialFrame() {
+        return spill != null;
+    }
+
+    /**
+     * Handles every complete frame in {@code src} (flipped: position at the first unread byte), then keeps an
+     * incomplete remainder for the next read.
+     *
+     * @return how many frames were handled
+     */
+    int read(PooledBuffer src) {
+        int handled = decode(src);
+        if (!frames.accepting()) {
+            return handled;
+        }
+        ByteBuffer buf = src.buf;
+        if (buf.hasRemaining()) {
+            keepRemainder(src);
+        } else if (src == spill) {
+            release();
+        } else {
+            buf.clear();
+        }
+        return handled;
+    }
+
+    /** Describes the cut frame for an end-of-stream message: bytes held and bytes needed. */
+    String describePartial() {
+        ByteBuffer b = spill.buf;
+        int have = b.position();
+        String need = have >= HEADER_LENGTH ? String.valueOf(HEADER_LENGTH + b.getInt(LENGTH_OFFSET)) : "?";
+        return have + " of " + need + " bytes of a frame";
+    }
+
+    /** Gives the spill buffer back. Idempotent. */
+    void release() {
+        if (spill != null) {
+            pool.release(spill);
+            spill = null;
+        }
+    }
+
+    private int decode(PooledBuffer src) {
+        ByteBuffer b = src.buf;
+        int pos = b.position();
+        int limit = b.limit();
+        int handled = 0;
+        while (limit - pos >= HEADER_LENGTH && frames.accepting()) {
+            FrameProtection p = protection;
+            int max = p == null ? maxLength : p.sealedLength(maxLength);
+            int problem = FrameCodec.checkHeader(b, pos, max, compression, p == null ? 0 : protectionFlags);
+            if (problem != FrameCodec.OK) {
+                reject(b, pos, problem, max);
+                return handled;
+            }
+            int length = b.getInt(pos + LENGTH_OFFSET);
+            if (p != null && p.plainLength(length) < 0) {
+                frames.onProtocolError(ErrorCode.MALFORMED_FRAME, "sealed " + typeName(b, pos) + " frame of "
+                    + length + " bytes: no sealed payload has that length");
+                return handled;
+            }
+            int end = pos + HEADER_LENGTH + length;
+            if (end > limit) {
+                break;
+            }
+            handled++;
+            // Counted before it is handled: a handler may complete a future whose waiter reads the counters.
+            counters.increment(LoopCounters.FRAMES_RECEIVED);
+            if (!frame(src, pos, length, p)) {
+                return handled;
+            }
+            pos = end;
+        }
+        b.position(pos);
+        return handled;
+    }
+
+    /** Opens and dispatches one complete frame; returns false if the reader must stop. */
+    private boolean frame(PooledBuffer src, int pos, int length, FrameProtection p) {
+        ByteBuffer b = src.buf;
+        int type = b.get(pos + TYPE_OFFSET);
+        int flags = b.get(pos + FLAGS_OFFSET);
+        int payloadLength = length;
+        if (p != null) {
+            try {
+                payloadLength = p.open(b, pos, length);
+            } catch (SecurityFailure e) {
+                frames.onProtocolError(e.code(), "a sealed " + FrameDescriptor.typeName(type) + " frame of " + length
+                    + " bytes failed authentication: it was modified, dropped, reordered or replayed on the way ("
+                    + e.getMessage() + ")");
+                return false;
+            }
+            flags &= ~protectionFlags;
+        }
+        if (!frames.admit(type)) {
+            return false;
+        }
+        int requestId = b.getInt(pos + REQUEST_ID_OFFSET);
+        int offset = pos + HEADER_LENGTH;
+        boolean compressed = flags != 0;
+        switch (type) {
+            case TYPE_REQUEST, TYPE_MESSAGE -> {
+                int routeLength = payloadLength > 0 ? b.get(offset) & 0xFF : 0;
+                if (routeLength == 0 || routeLength + 1 > payloadLength) {
+                    return malformed(FrameDescriptor.typeName(type) + " with route length " + routeLength
+                        + " in a payload of " + payloadLength + " bytes");
+                }
+                frames.onRequest(src, type, requestId, compressed, offset, payloadLength, routeLength);
+            }
+            case TYPE_RESPONSE -> frames.onResponse(src, requestId, compressed, offset, payloadLength);
+            case TYPE_ERROR -> {
+                if (payloadLength < CODE_LENGTH) {
+                    return malformed("ERROR payload of " + payloadLength + " bytes (at least " + CODE_LENGTH + ")");
+                }
+                frames.onError(b, requestId, b.getShort(offset) & 0xFFFF, offset, payloadLength);
+            }
+            case TYPE_PING, TYPE_PONG -> {
+                if (payloadLength != PING_PAYLOAD_LENGTH) {
+                    return malformed(FrameDescriptor.typeName(type) + " payload of " + payloadLength
+                        + " bytes (expected " + PING_PAYLOAD_LENGTH + ")");
+                }
+                if (type == TYPE_PING) {
+                    frames.onPing(b, offset);
+                } else {
+                    frames.onPong(b, offset);
+                }
+            }
+            case TYPE_HELLO -> frames.onHello(b, offset, payloadLength);
+            case TYPE_HANDSHAKE -> frames.onHandshake(b, offset, payloadLength);
+            case TYPE_GOAWAY -> {
+                if (payloadLength < GOAWAY_FIXED_LENGTH) {
+                    return malformed("GOAWAY payload of " + payloadLength + " bytes (at least "
+                        + GOAWAY_FIXED_LENGTH + ")");
+                }
+                frames.onGoAway(b, offset, payloadLength);
+            }
+            case TYPE_CLOSE -> {
+                if (payloadLength < CODE_LENGTH) {
+                    return malformed("CLOSE payload of " + payloadLength + " bytes (at least " + CODE_LENGTH + ")");
+                }
+                frames.onClose(b, b.getShort(offset) & 0xFFFF, offset, payloadLength);
+            }
+            default -> {
+                return malformed("unknown frame type " + type);
+            }
+        }
+        return true;
+    }
+
+    private boolean malformed(String reason) {
+        frames.onProtocolError(ErrorCode.MALFORMED_FRAME, reason);
+        return false;
+    }
+
+    /** Reports the header problem {@link FrameCodec#checkHeader} found, with the values that broke the rule. */
+    private void reject(ByteBuffer b, int pos, int problem, int max) {
+        switch (problem) {
+            case FrameCodec.BAD_MAGIC -> frames.onProtocolError(ErrorCode.BAD_MAGIC, String.format(
+                "bad magic 0x%04x (expected 0x%04x)", b.getShort(pos + MAGIC_OFFSET), MAGIC));
+            case FrameCodec.BAD_VERSION -> frames.onProtocolError(ErrorCode.UNSUPPORTED_VERSION,
+                "unsupported frame version " + (b.get(pos + VERSION_OFFSET) & 0xFF) + " (this side speaks "
+                    + VERSION + ")");
+            case FrameCodec.BAD_TYPE -> malformed("unknown frame type " + (b.get(pos + TYPE_OFFSET) & 0xFF));
+            case FrameCodec.BAD_FLAGS -> malformed("flags 0x" + Integer.toHexString(
+                b.get(pos + FLAGS_OFFSET) & 0xFF & ~(protection == null ? 0 : protectionFlags))
+                + " or reserved bits set in a " + typeName(b, pos) + " frame (compression: " + compressionName + ")");
+            case FrameCodec.TOO_LARGE -> frames.onProtocolError(ErrorCode.FRAME_TOO_LARGE, typeName(b, pos)
+                + " frame payload of " + Integer.toUnsignedString(b.getInt(pos + LENGTH_OFFSET))
+                + " bytes exceeds the maximum of " + max
+                + (open ? "" : " before HELLO completes"));
+            default -> malformed(typeName(b, pos) + " frame with request id "
+                + Integer.toUnsignedString(b.getInt(pos + REQUEST_ID_OFFSET)));
+        }
+    }
+
+    private static String typeName(ByteBuffer b, int pos) {
+        return FrameDescriptor.typeName(b.get(pos + TYPE_OFFSET));
+    }
+
+    /** Moves the unconsumed remainder into a spill buffer with room for its whole frame. */
+    private void keepRemainder(PooledBuffer target) {
+        ByteBuffer b = target.buf;
+        int remaining = b.remaining();
+        int need = remaining >= HEADER_LENGTH ? HEADER_LENGTH + b.getInt(b.position() + LENGTH_OFFSET) : MIN_SPILL;
+        if (target == spill && b.capacity() >= need) {
+            b.compact();
+            return;
+        }
+        PooledBuffer next = pool.acquire(Math.max(need, MIN_SPILL));
+        next.buf.put(b);
+        if (target == spill) {
+            pool.release(spill);
+        } else {
+            b.clear();
+        }
+        spill = next;
+    }
+}

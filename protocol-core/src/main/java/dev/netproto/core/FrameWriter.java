@@ -1,0 +1,316 @@
+package dev.netproto.core;
+
+import static dev.netproto.core.FrameDescriptor.COMPRESSED_LENGTH_PREFIX;
+import static dev.netproto.core.FrameDescriptor.FLAGS_OFFSET;
+import static dev.netproto.core.FrameDescriptor.FLAG_COMPRESSED;
+import static dev.netproto.core.FrameDescriptor.HEADER_LENGTH;
+import static dev.netproto.core.FrameDescriptor.LENGTH_OFFSET;
+import static dev.netproto.core.FrameDescriptor.MAX_TEXT_LENGTH;
+import static dev.netproto.core.FrameDescriptor.PING_PAYLOAD_LENGTH;
+import static dev.netproto.core.FrameDescriptor.TYPE_CLOSE;
+import static dev.netproto.core.FrameDescriptor.TYPE_ERROR;
+import static dev.netproto.core.FrameDescriptor.TYPE_GOAWAY;
+import static dev.netproto.core.FrameDescriptor.TYPE_HANDSHAKE;
+import static dev.netproto.core.FrameDescriptor.TYPE_HELLO;
+import static dev.netproto.core.FrameDescriptor.TYPE_PING;
+import static dev.netproto.core.FrameDescriptor.TYPE_PONG;
+
+import dev.netproto.api.ErrorCode;
+import dev.netproto.api.spi.CompressionLimits;
+import dev.netproto.api.spi.Compressibility;
+import dev.netproto.api.spi.CompressionProvider;
+import dev.netproto.api.spi.FrameProtection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbound half of the frame codec: it reserves each frame in the connection's {@link Outbound} queue, writes
+ * its header and payload in place (compressing a body straight into the reservation when that pays), and seals
+ * the queued frames in wire order just before they are written, when a security mechanism protects frames.
+ *
+ * <p>Control frames (HELLO, HANDSHAKE, PING, PONG, ERROR, GOAWAY, CLOSE) have one method each, so that their
+ * layout lives here and nowhere else.
+ *
+ * <p><b>Threading.</b> The owning event loop's thread only. No allocation per frame: a sealed frame is recorded
+ * in growable arrays that reach their size once.
+ */
+final class FrameWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(FrameWriter.class);
+
+    /** Told after each frame is queued: the connection checks its watermark and asks for the end-of-cycle flush. */
+    interface Queued {
+        void frameQueued(long queuedBytes);
+    }
+
+    private final Outbound outbound;
+    private final LoopCounters counters;
+    private final Queued queued;
+    private final Object owner;
+    private final int compressMinLength;
+    private final int maxCompressionRatio;
+    private final Compressibility compressibility;
+    private CompressionProvider codec;
+    private FrameProtection protection;
+    private int frameOffset;
+    private int payloadOffset;
+
+    // Frames reserved sealed and not yet sealed: their buffer, header offset and plaintext length.
+    private ByteBuffer[] sealBuffers;
+    private int[] sealOffsets;
+    private int[] sealLengths;
+    private int sealCount;
+
+    /**
+     * @param owner names the connection in log lines; its {@code toString()} is called only when logging
+     */
+    FrameWriter(Outbound outbound, LoopCounters counters, Queued queued, Object owner, int compressMinLength,
+                int maxCompressionRatio, Compressibility compressibility) {
+        this.outbound = outbound;
+        this.counters = counters;
+        this.queued = queued;
+        this.owner = owner;
+        this.compressMinLength = compressMinLength;
+        this.maxCompressionRatio = maxCompressionRatio;
+        this.compressibility = compressibility;
+    }
+
+    /** Compresses eligible bodies with this algorithm from now on (negotiated in HELLO). */
+    void compression(CompressionProvider codec) {
+        this.codec = codec;
+    }
+
+    /** Seals every frame reserved from now on. */
+    void protect(FrameProtection protection) {
+        this.protection = protection;
+        this.sealBuffers = new ByteBuffer[8];
+        this.sealOffsets = new int[8];
+        this.sealLengths = new int[8];
+    }
+
+    /** The protection frames are sealed with; null while they travel in the clear. */
+    FrameProtection protection() {
+        return protection;
+    }
+
+    /**
+     * Reserves a frame and writes its header; the caller writes the payload at {@link #payloadOffset()} of the
+     * returned buffer before it reserves anything else.
+     */
+    ByteBuffer frame(int type, int requestId, int payloadLength) {
+        FrameProtection p = protection;
+        int wireLength = p == null ? payloadLength : p.sealedLength(payloadLength);
+        ByteBuffer b = outbound.reserve(HEADER_LENGTH + wireLength);
+        int o = outbound.reservedOffset();
+        FrameCodec.writeHeader(b, o, type, 0, requestId, wireLength);
+        if (p != null) {
+            addSealPending(b, o, payloadLength);
+        }
+        frameOffset = o;
+        payloadOffset = o + HEADER_LENGTH;
+        counters.increment(LoopCounters.FRAMES_SENT);
+        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + wireLength);
+        queued.frameQueued(outbound.queuedBytes());
+        return b;
+    }
+
+    /** Where the payload of the frame reserved last starts. */
+    int payloadOffset() {
+        return payloadOffset;
+    }
+
+    // ---------------------------------------------------------------- control frames
+
+    void hello(Hello hello) {
+        ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
+        hello.encode(out, payloadOffset);
+    }
+
+    /** Queues HELLO and returns its payload as sent, which a security handshake binds. */
+    byte[] helloCopy(Hello hello) {
+        ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
+        hello.encode(out, payloadOffset);
+        byte[] sent = new byte[hello.encodedLength()];
+        out.get(payloadOffset, sent);
+        return sent;
+    }
+
+    void handshake(byte[] message) {
+        frame(TYPE_HANDSHAKE, 0, message.length).put(payloadOffset, message);
+    }
+
+    void ping(long data) {
+        frame(TYPE_PING, 0, PING_PAYLOAD_LENGTH).putLong(payloadOffset, data);
+    }
+
+    void pong(long data) {
+        frame(TYPE_PONG, 0, PING_PAYLOAD_LENGTH).putLong(payloadOffset, data);
+    }
+
+    void error(int requestId, ErrorCode code, String text) {
+        byte[] bytes = Texts.utf8(text, MAX_TEXT_LENGTH);
+        ByteBuffer out = frame(TYPE_ERROR, requestId, 2 + bytes.length);
+        out.putShort(payloadOffset, (short) code.code());
+        out.put(payloadOffset + 2, bytes);
+    }
+
+    void goAway(int lastRequestId, ErrorCode code, String text) {
+        byte[] bytes = Texts.utf8(text, MAX_TEXT_LENGTH);
+        ByteBuffer out = frame(TYPE_GOAWAY, 0, 6 + bytes.length);
+        out.putInt(payloadOffset, lastRequestId);
+        out.putShort(payloadOffset + 4, (short) code.code());
+        out.put(payloadOffset + 6, bytes);
+    }
+
+    void close(ErrorCode code, String text) {
+        byte[] bytes = Texts.utf8(text, MAX_TEXT_LENGTH);
+        ByteBuffer out = frame(TYPE_CLOSE, 0, 2 + bytes.length);
+        out.putShort(payloadOffset, (short) code.code());
+        out.put(payloadOffset + 2, bytes);
+    }
+
+    // ---------------------------------------------------------------- data frames
+
+    /**
+     * Writes a REQUEST, MESSAGE or RESPONSE: the route prefix (when there is one) in the clear, then the body,
+     * compressed in place into the outbound segment when compression was negotiated, the body is long enough, the
+     * sender allows it, the loop's entropy sample says it will shrink, and it did shrink (docs/PROTOCOL.md
+     * section 5.1). The body's position is not changed.
+     */
+    void data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
+        int prefix = route == null ? 0 : 1 + route.length;
+        int bodyLength = body.remaining();
+        CompressionProvider c = codec;
+        if (c == null || !compress || bodyLength < compressMinLength || !compressibility.likelyCompressible(body)) {
+            ByteBuffer out = frame(type, requestId, prefix + bodyLength);
+            writePrefix(out, route);
+            out.put(payloadOffset + prefix, body, body.position(), bodyLength);
+            return;
+        }
+        int bound = c.maxCompressedLength(bodyLength);
+        int reserved = prefix + COMPRESSED_LENGTH_PREFIX + bound;
+        ByteBuffer out = frame(type, requestId, reserved);
+        writePrefix(out, route);
+        int at = payloadOffset + prefix;
+        int start = body.position();
+        int compressed;
+        try {
+            compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
+        } catch (RuntimeException e) {
+            // The frame is already reserved: fill it with the plain body rather than leave a hole in the stream.
+            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", owner, c.name(), bodyLength,
+                e);
+            compressed = Integer.MAX_VALUE - COMPRESSED_LENGTH_PREFIX;
+        } finally {
+            body.position(start);
+        }
+        int payload;
+        // Sent compressed only if smaller, and within the ratio cap every receiver enforces (zstd shrinks a run of
+        // zeros far more than 1:1024, and the receiver would take that for a bomb).
+        if (COMPRESSED_LENGTH_PREFIX + compressed < bodyLength
+            && CompressionLimits.withinRatio(compressed, bodyLength, maxCompressionRatio)) {
+            out.put(frameOffset + FLAGS_OFFSET, (byte) FLAG_COMPRESSED);
+            out.putInt(at, bodyLength);
+            payload = prefix + COMPRESSED_LENGTH_PREFIX + compressed;
+            counters.increment(LoopCounters.FRAMES_COMPRESSED);
+        } else {
+            // It did not shrink (the sample misjudged it): send it as it is, from the same reservation.
+            out.put(at, body, start, bodyLength);
+            payload = prefix + bodyLength;
+        }
+        shrinkLast(out, reserved, payload);
+    }
+
+    private void writePrefix(ByteBuffer out, byte[] route) {
+        if (route != null) {
+            out.put(payloadOffset, (byte) route.length);
+            out.put(payloadOffset + 1, route);
+        }
+    }
+
+    /** Gives back the unused end of the last frame's reservation, whose payload came out shorter. */
+    private void shrinkLast(ByteBuffer out, int reservedPayload, int payload) {
+        FrameProtection p = protection;
+        int unused;
+        if (p != null) {
+            sealLengths[sealCount - 1] = payload;
+            out.putInt(frameOffset + LENGTH_OFFSET, p.sealedLength(payload));
+            unused = p.sealedLength(reservedPayload) - p.sealedLength(payload);
+        } else {
+            out.putInt(frameOffset + LENGTH_OFFSET, payload);
+            unused = reservedPayload - payload;
+        }
+        outbound.trimLast(unused);
+        counters.add(LoopCounters.OUTBOUND_BYTES, -unused);
+    }
+
+    // ---------------------------------------------------------------- sealing and writing
+
+    private void addSealPending(ByteBuffer buffer, int offset, int plainLength) {
+        if (sealCount == sealBuffers.length) {
+            int n = sealCount * 2;
+            sealBuffers = Arrays.copyOf(sealBuffers, n);
+            sealOffsets = Arrays.copyOf(sealOffsets, n);
+            sealLengths = Arrays.copyOf(sealLengths, n);
+        }
+        sealBuffers[sealCount] = buffer;
+        sealOffsets[sealCount] = offset;
+        sealLengths[sealCount] = plainLength;
+        sealCount++;
+    }
+
+    /** Seals every frame queued since the last call, in order; counts the protection's key updates. */
+    void sealPending() {
+        FrameProtection p = protection;
+        if (p == null || sealCount == 0) {
+            return;
+        }
+        long before = p.keyUpdates();
+        for (int i = 0; i < sealCount; i++) {
+            p.seal(sealBuffers[i], sealOffsets[i], sealLengths[i]);
+            sealBuffers[i] = null;
+        }
+        sealCount = 0;
+        long after = p.keyUpdates();
+        if (after != before) {
+            counters.add(LoopCounters.NOISE_REKEYS, after - before);
+        }
+    }
+
+    /** Seals what is pending and makes one gathering write of the queue; returns the bytes written. */
+    long writeTo(GatheringByteChannel channel) throws IOException {
+        sealPending();
+        long written = outbound.writeTo(channel);
+        if (written > 0) {
+            counters.add(LoopCounters.BYTES_SENT, written);
+            counters.add(LoopCounters.OUTBOUND_BYTES, -written);
+        }
+        return written;
+    }
+
+    boolean isEmpty() {
+        return outbound.isEmpty();
+    }
+
+    long queuedBytes() {
+        return outbound.queuedBytes();
+    }
+
+    /** Gives back the queue's arrays while the connection is idle. */
+    void trim() {
+        outbound.trim();
+    }
+
+    /** Drops everything queued: the connection closed. */
+    void releaseAll() {
+        counters.add(LoopCounters.OUTBOUND_BYTES, -outbound.queuedBytes());
+        outbound.releaseAll();
+        if (sealBuffers != null) {
+            Arrays.fill(sealBuffers, null);
+        }
+        sealCount = 0;
+    }
+}
