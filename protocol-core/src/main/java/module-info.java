@@ -5,8 +5,8 @@
  *
  * <p>It exports no package to applications, which use {@code dev.netproto.api} and find this engine through
  * {@link dev.netproto.api.spi.EngineProvider}. Two packages are exported, qualified, to the benchmarks only:
- * {@code dev.netproto.core} (for the frame codec and the route table; its other public types are the providers)
- * and the Noise package.
+ * {@code dev.netproto.core} (for the frame codec, the route table and the compressibility check; its other public
+ * types are the providers) and the Noise package.
  * Transports are found with {@link java.util.ServiceLoader}, by URI scheme.
  */
 // "module": the qualified exports below name dev.netproto.benchmarks, which is built after this module, so javac
