@@ -1,7 +1,7 @@
 /**
  * The netproto engine: selector-based event loops, the framing codec of docs/PROTOCOL.md, connections and their
  * HELLO negotiation, the route dispatcher, and the default providers ({@code none} security, {@code noop}
- * metrics, {@code unpooled} pool).
+ * metrics, {@code deflate} compression).
  *
  * <p>It exports no package to applications, which use {@code dev.netproto.api} and find this engine through
  * {@link dev.netproto.api.spi.EngineProvider}. Two packages are exported, qualified, to the benchmarks only:
@@ -23,13 +23,11 @@ module dev.netproto.core {
     uses dev.netproto.api.spi.TransportProvider;
     uses dev.netproto.api.spi.SecurityProvider;
     uses dev.netproto.api.spi.CompressionProvider;
-    uses dev.netproto.api.spi.PoolProvider;
     uses dev.netproto.api.spi.MetricsProvider;
 
     provides dev.netproto.api.spi.EngineProvider with dev.netproto.core.CoreEngine;
     provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider,
         dev.netproto.core.NoiseSecurityProvider;
     provides dev.netproto.api.spi.MetricsProvider with dev.netproto.core.NoopMetricsProvider;
-    provides dev.netproto.api.spi.PoolProvider with dev.netproto.core.UnpooledPoolProvider;
     provides dev.netproto.api.spi.CompressionProvider with dev.netproto.core.DeflateCompressionProvider;
 }
