@@ -8,6 +8,7 @@ import dev.netproto.api.Server;
 import dev.netproto.api.ServerConfig;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
+import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,9 +46,11 @@ public final class CoreEngine implements EngineProvider {
             endpoint.scheme(), problems);
         providers.checkSecurity(options.security(), false, List.of(endpoint), Arrays.asList(transport), problems);
         CompressionProvider[] compressors = providers.compressors(options.compression(), "compression", problems);
+        MetricsProvider metrics = Providers.require(providers.metrics, "metrics", "metrics provider",
+            options.metrics(), problems);
         if (!problems.isEmpty()) {
             return CompletableFuture.failedFuture(new ConfigurationException(problems));
         }
-        return CoreClient.connect(endpoint, options, transport, compressors);
+        return CoreClient.connect(endpoint, options, transport, compressors, metrics);
     }
 }
