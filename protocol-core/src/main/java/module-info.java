@@ -1,13 +1,14 @@
 /**
  * The netproto engine: selector-based event loops, the framing codec of docs/PROTOCOL.md, connections as stages
  * (frame reader and writer, HELLO, security, dispatch, liveness, flow control), and the default providers
- * ({@code none} security, {@code noop} metrics, {@code unpooled} pool). Other security mechanisms, such as
+ * ({@code none} security, {@code noop} metrics, {@code deflate} compression). Other security mechanisms, such as
  * {@code tls} in the {@code transport-tls} module and {@code noise} in {@code security-noise}, plug in through
  * {@link dev.netproto.api.spi.SecurityProvider}.
  *
  * <p>It exports no package to applications, which use {@code dev.netproto.api} and find this engine through
  * {@link dev.netproto.api.spi.EngineProvider}. One package is exported, qualified, to the benchmarks only:
- * {@code dev.netproto.core} (for the frame codec and the route table; its other public types are the providers).
+ * {@code dev.netproto.core} (for the frame codec, the route table and the compressibility check; its other
+ * public types are the providers).
  * Transports are found with {@link java.util.ServiceLoader}, by URI scheme.
  */
 // "module": the qualified exports below name dev.netproto.benchmarks, which is built after this module, so javac
@@ -23,12 +24,10 @@ module dev.netproto.core {
     uses dev.netproto.api.spi.TransportProvider;
     uses dev.netproto.api.spi.SecurityProvider;
     uses dev.netproto.api.spi.CompressionProvider;
-    uses dev.netproto.api.spi.PoolProvider;
     uses dev.netproto.api.spi.MetricsProvider;
 
     provides dev.netproto.api.spi.EngineProvider with dev.netproto.core.CoreEngine;
     provides dev.netproto.api.spi.SecurityProvider with dev.netproto.core.NoneSecurityProvider;
     provides dev.netproto.api.spi.MetricsProvider with dev.netproto.core.NoopMetricsProvider;
-    provides dev.netproto.api.spi.PoolProvider with dev.netproto.core.UnpooledPoolProvider;
     provides dev.netproto.api.spi.CompressionProvider with dev.netproto.core.DeflateCompressionProvider;
 }

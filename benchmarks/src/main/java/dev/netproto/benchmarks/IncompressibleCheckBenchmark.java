@@ -1,7 +1,7 @@
 package dev.netproto.benchmarks;
 
-import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionProvider;
+import dev.netproto.core.Compressibility;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import org.openjdk.jmh.annotations.Benchmark;

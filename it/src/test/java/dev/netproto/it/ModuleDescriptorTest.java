@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
 import dev.netproto.api.spi.MetricsProvider;
-import dev.netproto.api.spi.PoolProvider;
 import dev.netproto.api.spi.SecurityProvider;
 import dev.netproto.api.spi.TransportProvider;
 import java.io.File;
@@ -186,11 +185,10 @@ class ModuleDescriptorTest {
             .filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
         ModuleDescriptor core = descriptor("protocol-core");
         assertEquals(Set.of(TransportProvider.class.getName(), SecurityProvider.class.getName(),
-                "dev.netproto.api.spi.CompressionProvider", PoolProvider.class.getName(),
-                MetricsProvider.class.getName()),
+                "dev.netproto.api.spi.CompressionProvider", MetricsProvider.class.getName()),
             core.uses());
         assertEquals(Set.of(EngineProvider.class.getName(), SecurityProvider.class.getName(),
-            MetricsProvider.class.getName(), PoolProvider.class.getName(), CompressionProvider.class.getName()),
+            MetricsProvider.class.getName(), CompressionProvider.class.getName()),
             provides(core).keySet());
         assertEquals(Map.of(CompressionProvider.class.getName(),
                 List.of("dev.netproto.compression.Lz4CompressionProvider",
@@ -231,7 +229,6 @@ class ModuleDescriptorTest {
         assertTrue(names(SecurityProvider.class, SecurityProvider::name).containsAll(List.of("none", "tls")),
             () -> names(SecurityProvider.class, SecurityProvider::name).toString());
         assertTrue(names(MetricsProvider.class, MetricsProvider::name).contains("noop"));
-        assertEquals(List.of("unpooled"), names(PoolProvider.class, PoolProvider::name));
         assertEquals(Set.of("lz4", "zstd", "deflate"),
             Set.copyOf(names(CompressionProvider.class, CompressionProvider::name)));
         assertEquals(1, ServiceLoader.load(EngineProvider.class).stream().count());

@@ -104,6 +104,8 @@ public interface Client extends AutoCloseable {
     /**
      * Returns the counters of the event loops this client runs on. Clients in one process share their loops, so
      * these are the counters of every client in the process (frames, bytes, timeouts, late responses, errors).
+     * The metrics provider named by {@link ClientOptions.Builder#metrics(String)} publishes this same source, of
+     * scope {@code client}, while the client is open.
      *
      * @return a live view, safe to read from any thread
      */

@@ -26,12 +26,14 @@ import java.util.Objects;
  *                         networks compressing costs more CPU than it saves (docs/PERFORMANCE.md)
  * @param idleSpin         how long the client's event loop, with nothing to do, polls before it blocks in
  *                         {@code select}; zero (the default) blocks at once. See {@link Builder#idleSpin(Duration)}
+ * @param metrics          the name of the metrics provider that publishes the client counters while this client
+ *                         is open, such as {@code noop} (the default). See {@link Builder#metrics(String)}
  */
 public record ClientOptions(Duration connectTimeout, int maxFrameLength, Security security,
                             TransportOptions transport, ConnectionOptions connection, Duration requestTimeout,
                             Duration backpressureWait, ReconnectPolicy reconnect,
                             ConnectionStateListener stateListener, NanoClock clock, List<String> compression,
-                            Duration idleSpin) {
+                            Duration idleSpin, String metrics) {
 
     /**
      * Validates the options, reporting every problem at once.
@@ -48,6 +50,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
      * @param clock            time source
      * @param compression      offered compression algorithms, or {@code null} for every one found
      * @param idleSpin         busy-poll time before blocking, from zero to 10 ms; {@code null} means zero
+     * @param metrics          metrics provider name; checked against the providers found when the client connects
      */
     public ClientOptions {
         compression = compression == null ? null : List.copyOf(compression);
@@ -60,6 +63,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         Objects.requireNonNull(backpressureWait, "backpressureWait");
         Objects.requireNonNull(reconnect, "reconnect");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(metrics, "metrics");
         List<String> problems = new ArrayList<>();
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             problems.add("connect_timeout: must be positive (" + connectTimeout + ")");
@@ -81,9 +85,36 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
     }
 
     /**
+     * Validates options that publish their counters through no metrics provider ({@code noop}). This was the
+     * canonical constructor before {@code metrics} was added; it stays so that code compiled against it still
+     * links and compiles.
+     *
+     * @param connectTimeout   transport connect timeout, positive
+     * @param maxFrameLength   largest accepted payload
+     * @param security         security mechanism
+     * @param transport        socket options
+     * @param connection       connection limits and timeouts
+     * @param requestTimeout   request timeout, zero for none
+     * @param backpressureWait wait for room, zero to refuse at once
+     * @param reconnect        reconnect policy
+     * @param stateListener    state listener, or {@code null}
+     * @param clock            time source
+     * @param compression      offered compression algorithms, or {@code null} for every one found
+     * @param idleSpin         busy-poll time before blocking, from zero to 10 ms; {@code null} means zero
+     * @throws ConfigurationException listing every problem
+     */
+    public ClientOptions(Duration connectTimeout, int maxFrameLength, Security security, TransportOptions transport,
+                         ConnectionOptions connection, Duration requestTimeout, Duration backpressureWait,
+                         ReconnectPolicy reconnect, ConnectionStateListener stateListener, NanoClock clock,
+                         List<String> compression, Duration idleSpin) {
+        this(connectTimeout, maxFrameLength, security, transport, connection, requestTimeout, backpressureWait,
+            reconnect, stateListener, clock, compression, idleSpin, Builder.METRICS_DEFAULT);
+    }
+
+    /**
      * Returns the defaults: 10 s connect timeout, 16 MiB frames, security {@code none}, default socket and
      * connection options, 30 s request timeout, refuse at once when the output is full, no reconnecting, no
-     * compression.
+     * compression, metrics {@code noop}.
      *
      * @return the default options
      */
@@ -102,6 +133,9 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
 
     /** Builds {@link ClientOptions}; not thread-safe. */
     public static final class Builder {
+        /** The metrics provider unless {@link #metrics(String)} names another: {@code noop}, which publishes none. */
+        static final String METRICS_DEFAULT = "noop";
+
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int maxFrameLength = Limits.MAX_FRAME_LENGTH_CAP;
         private Security security = Security.none();
@@ -114,6 +148,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         private NanoClock clock = NanoClock.system();
         private List<String> compression = List.of();
         private Duration idleSpin = Duration.ZERO;
+        private String metrics = METRICS_DEFAULT;
 
         private Builder() {
         }
@@ -269,6 +304,26 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
         }
 
         /**
+         * Chooses, by name, the metrics provider that publishes the client counters, as
+         * {@link ServerBuilder#metrics(String)} does for a server; {@code noop} (the default) publishes nothing.
+         *
+         * <p>Clients in one process share their event loops, and so their counters: the provider is given one
+         * {@link dev.netproto.api.spi.MetricsSource} of scope {@code client}, the same one {@link Client#metrics()}
+         * returns, which counts the traffic of every client in the process. It is registered when the first client
+         * naming this provider connects and unregistered when the last such client closes (by
+         * {@link Client#close()}, or by ending for good: its first connect failed, the server closed it with no
+         * reconnecting, or reconnecting gave up), so a provider never sees two sources of one scope.
+         *
+         * @param name a provider name, such as {@code noop}; an unknown one fails the connect with a
+         *             {@link ConfigurationException} naming the providers found
+         * @return this builder
+         */
+        public Builder metrics(String name) {
+            this.metrics = Objects.requireNonNull(name, "metrics");
+            return this;
+        }
+
+        /**
          * Validates and returns the options.
          *
          * @return the options
@@ -276,7 +331,7 @@ public record ClientOptions(Duration connectTimeout, int maxFrameLength, Securit
          */
         public ClientOptions build() {
             return new ClientOptions(connectTimeout, maxFrameLength, security, transport, connection,
-                requestTimeout, backpressureWait, reconnect, stateListener, clock, compression, idleSpin);
+                requestTimeout, backpressureWait, reconnect, stateListener, clock, compression, idleSpin, metrics);
         }
     }
 }

@@ -6,6 +6,11 @@ import java.io.Serial;
  * Base of every exception netproto throws or completes a future with, so that callers can catch the toolkit's
  * failures in one place. Unchecked: the expected outcomes of an operation are return values, and an exception means
  * the operation could not be done.
+ *
+ * <p>A caller's programming error is not such a failure and keeps the usual {@code java.base} type, as in the JDK's
+ * own APIs: {@link IllegalArgumentException} for a bad argument (a body over the peer's frame limit, a buffer too
+ * small), {@link IllegalStateException} for a call in the wrong state (a message or reply used after its handler
+ * returned, a destroyed key), {@link NullPointerException} for a missing argument.
  */
 public class NetprotoException extends RuntimeException {
     @Serial

@@ -8,11 +8,13 @@ import dev.netproto.api.ConnectionState;
 import dev.netproto.api.Endpoint;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
+import dev.netproto.api.NetprotoException;
 import dev.netproto.api.OverloadedException;
 import dev.netproto.api.ReconnectPolicy;
 import dev.netproto.api.RequestTimeoutException;
 import dev.netproto.api.RouteConfig;
 import dev.netproto.api.spi.CompressionProvider;
+import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.MetricsSource;
 import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.TransportProvider;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLEngine;
@@ -54,6 +57,10 @@ final class CoreClient implements Client {
     private final Settings settings;
     private final EventLoop loop;
     private final ReconnectPolicy policy;
+    /** Publishes the client counters while this client is open ({@link ClientMetrics}). */
+    private final MetricsProvider metrics;
+    /** Set by the first of {@link #close()} and {@link #endFor} to run, so that {@link #metrics} is released once. */
+    private final AtomicBoolean metricsReleased = new AtomicBoolean();
     private final ConcurrentHashMap<String, byte[]> routes = new ConcurrentHashMap<>();
     /** Bytes of request bodies handed to the loop and not yet queued on the connection. */
     private final AtomicLong handoffBytes = new AtomicLong();
@@ -80,30 +87,44 @@ final class CoreClient implements Client {
     private EventLoop.Timer sweepTimer;
 
     private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop,
-                       SecurityMechanism security, CompressionProvider[] compressors) {
+                       SecurityMechanism security, CompressionProvider[] compressors, MetricsProvider metrics) {
         this.endpoint = endpoint;
         this.options = options;
         this.transport = transport;
         this.settings = Settings.forClient(options, security, compressors);
         this.loop = loop;
         this.policy = options.reconnect();
+        this.metrics = metrics;
     }
 
+    /**
+     * Starts connecting a client. The client counts as open for {@code metrics} from here ({@link ClientMetrics});
+     * if it fails before it exists, that is undone here, and otherwise when it ends.
+     */
     static CompletableFuture<Client> connect(Endpoint endpoint, ClientOptions options, TransportProvider transport,
-                                             SecurityMechanism security, CompressionProvider[] compressors) {
+                                             SecurityMechanism security, CompressionProvider[] compressors,
+                                             MetricsProvider metrics) {
+        try {
+            ClientMetrics.opened(metrics);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new NetprotoException("metrics provider '" + metrics.name()
+                + "' failed to register the client counters: " + e, e));
+        }
         SocketChannel channel;
         try {
             channel = transport.connect(endpoint, options.transport());
         } catch (IOException | RuntimeException e) {
+            releaseMetrics(metrics, endpoint);
             return CompletableFuture.failedFuture(new ConnectionClosedException(ErrorCode.TRANSPORT_ERROR,
                 "connect to " + endpoint + " failed: " + e, e));
         }
         EventLoop loop = ClientLoops.group().next();
-        CoreClient client = new CoreClient(endpoint, options, transport, loop, security, compressors);
+        CoreClient client = new CoreClient(endpoint, options, transport, loop, security, compressors, metrics);
         try {
             loop.execute(() -> client.open(channel, "connecting to " + endpoint));
         } catch (OverloadedException e) {
             closeQuietly(channel);
+            client.releaseMetrics();
             return CompletableFuture.failedFuture(e);
         }
         return client.firstConnect;
@@ -197,6 +218,7 @@ final class CoreClient implements Client {
             return;
         }
         closed = true;
+        releaseMetrics();
         wakeWaiters();
         Runnable task = this::closeOnLoop;
         if (loop.inEventLoop()) {
@@ -519,6 +541,24 @@ final class CoreClient implements Client {
     private void endFor(ConnectionClosedException cause) {
         endedBy = cause;
         closed = true;
+        releaseMetrics();
+    }
+
+    /** Tells {@link ClientMetrics} that this client is no longer open, the first time it is called. */
+    private void releaseMetrics() {
+        if (metricsReleased.compareAndSet(false, true)) {
+            releaseMetrics(metrics, endpoint);
+        }
+    }
+
+    /** Releases the provider; a provider that fails is logged, so that it cannot fail a close. */
+    private static void releaseMetrics(MetricsProvider metrics, Endpoint endpoint) {
+        try {
+            ClientMetrics.closed(metrics);
+        } catch (RuntimeException e) {
+            LOG.warn("client of {}: metrics provider '{}' failed to unregister the client counters", endpoint,
+                metrics.name(), e);
+        }
     }
 
     /**

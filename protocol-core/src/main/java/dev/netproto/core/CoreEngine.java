@@ -10,6 +10,7 @@ import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.EngineProvider;
 import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.SecurityRole;
+import dev.netproto.api.spi.MetricsProvider;
 import dev.netproto.api.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,9 +49,11 @@ public final class CoreEngine implements EngineProvider {
         SecurityMechanism security = providers.security(options.security(), SecurityRole.CLIENT, List.of(endpoint),
             Arrays.asList(transport), problems);
         CompressionProvider[] compressors = providers.compressors(options.compression(), "compression", problems);
+        MetricsProvider metrics = Providers.require(providers.metrics, "metrics", "metrics provider",
+            options.metrics(), problems);
         if (!problems.isEmpty()) {
             return CompletableFuture.failedFuture(new ConfigurationException(problems));
         }
-        return CoreClient.connect(endpoint, options, transport, security, compressors);
+        return CoreClient.connect(endpoint, options, transport, security, compressors, metrics);
     }
 }

@@ -100,7 +100,7 @@ final class EventLoop implements Executor {
     private final LoopCounters counters = new LoopCounters();
     private final BufferPool pool = new BufferPool(counters);
     private final PooledBuffer readBuffer = new PooledBuffer(READ_BUFFER_SIZE, -1);
-    private final dev.netproto.api.spi.Compressibility compressibility = new dev.netproto.api.spi.Compressibility();
+    private final Compressibility compressibility = new Compressibility();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final LongSupplier nanoClock;
     /** Runs on the loop's thread as it ends: frees per-thread state of providers (native compression contexts). */
@@ -159,7 +159,7 @@ final class EventLoop implements Executor {
     }
 
     /** The loop's compressibility estimator; not thread-safe, so one per loop. Loop thread only. */
-    dev.netproto.api.spi.Compressibility compressibility() {
+    Compressibility compressibility() {
         return compressibility;
     }
 

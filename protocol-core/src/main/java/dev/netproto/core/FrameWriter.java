@@ -17,7 +17,6 @@ import static dev.netproto.core.FrameDescriptor.TYPE_PONG;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.spi.CompressionLimits;
-import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.FrameProtection;
 import java.io.IOException;

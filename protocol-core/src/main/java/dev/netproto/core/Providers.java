@@ -5,7 +5,6 @@ import dev.netproto.api.Endpoint;
 import dev.netproto.api.Security;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.MetricsProvider;
-import dev.netproto.api.spi.PoolProvider;
 import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.SecurityProvider;
 import dev.netproto.api.spi.SecurityRole;
@@ -28,7 +27,6 @@ final class Providers {
     final Map<String, TransportProvider> transports = load(TransportProvider.class, TransportProvider::scheme);
     final Map<String, SecurityProvider> security = load(SecurityProvider.class, SecurityProvider::name);
     final Map<String, CompressionProvider> compression = load(CompressionProvider.class, CompressionProvider::name);
-    final Map<String, PoolProvider> pools = load(PoolProvider.class, PoolProvider::name);
     final Map<String, MetricsProvider> metrics = load(MetricsProvider.class, MetricsProvider::name);
 
     /** Checks a name and adds a problem naming the key and the names found if it is unknown. */

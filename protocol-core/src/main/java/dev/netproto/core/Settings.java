@@ -5,7 +5,6 @@ import dev.netproto.api.ConnectionErrorListener;
 import dev.netproto.api.ConnectionOptions;
 import dev.netproto.api.NanoClock;
 import dev.netproto.api.ServerConfig;
-import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.SecurityMechanism;

@@ -1,5 +1,6 @@
 package dev.netproto.api.spi;
 
+import dev.netproto.api.NetprotoException;
 import java.io.Serial;
 
 /**
@@ -8,11 +9,11 @@ import java.io.Serial;
  * The peer caused it, so the core closes the connection with a protocol error; nothing was written past the
  * stated length.
  *
- * <p>It extends {@link IllegalArgumentException} because the compressed data is an argument that broke the
- * contract of {@link CompressionProvider#decompress}; catch this type to tell a peer's bad data from a caller's
- * bad argument.
+ * <p>It extends {@link NetprotoException}, like every failure the toolkit reports, so that one {@code catch} covers
+ * them all; it is unchecked. A caller's own mistake (a negative length, an output buffer too small) is a plain
+ * {@link IllegalArgumentException} instead, so this type tells a peer's bad data from a caller's bad argument.
  */
-public final class CompressionException extends IllegalArgumentException {
+public final class CompressionException extends NetprotoException {
     /** The {@link #actualLength()} when it is not known: the data did not decode, or would have produced more. */
     public static final int UNKNOWN_LENGTH = -1;
 

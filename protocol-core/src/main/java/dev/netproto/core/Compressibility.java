@@ -1,4 +1,4 @@
-package dev.netproto.api.spi;
+package dev.netproto.core;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.netproto.api.spi;
+package dev.netproto.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
