@@ -14,6 +14,12 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 
+/*
+ * Why this file is a little over 600 lines: SSLEngine's contract (handshake states, delegated tasks, buffer
+ * overflow and underflow on both sides, close_notify) is one state machine, and every branch of it is exercised by
+ * TlsTransportTest and TlsPeersTest; cutting it in two would split that machine across files.
+ */
+
 /**
  * Runs one connection's {@link SSLEngine} between its socket and its frame codec, on the connection's event loop.
  * To the connection it looks like the socket: {@link #read} yields plaintext and {@link #write(ByteBuffer[], int,
