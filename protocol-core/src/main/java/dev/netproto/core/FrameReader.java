@@ -209,7 +209,7 @@ final class FrameReader {
     private boolean frame(PooledBuffer src, int pos, int length, FrameProtection p) {
         ByteBuffer b = src.buf;
         int type = b.get(pos + TYPE_OFFSET);
-        int flags = b.get(pos + FLAGS_OFFSET);
+        int flags = b.get(pos + FLAGS_OFFSET) & 0xFF;
         int payloadLength = length;
         if (p != null) {
             try {

@@ -42,6 +42,8 @@ final class Liveness {
         this.missedHeartbeats = missedHeartbeats;
         this.phaseStartNs = now;
         this.lastFrameNs = now;
+        // Not 0: clock values compare only by difference and may be negative, and from 0 no ping would be due.
+        this.lastPingNs = now;
     }
 
     /** A new phase starts (the transport connected: HELLO begins). */

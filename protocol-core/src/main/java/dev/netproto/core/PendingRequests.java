@@ -66,14 +66,16 @@ final class PendingRequests {
             expired = new int[16];
         }
         int[] count = {0};
-        long[] next = {Long.MAX_VALUE};
+        // No sentinel deadline: times compare only by difference, and any value can be a real deadline.
+        int[] later = {0};
+        long[] next = {0};
         pending.forEach((id, p) -> {
             if (now - p.deadlineNs >= 0) {
                 if (count[0] == expired.length) {
                     expired = Arrays.copyOf(expired, count[0] * 2);
                 }
                 expired[count[0]++] = id;
-            } else if (p.deadlineNs - next[0] < 0) {
+            } else if (later[0]++ == 0 || p.deadlineNs - next[0] < 0) {
                 next[0] = p.deadlineNs;
             }
         });
@@ -82,7 +84,7 @@ final class PendingRequests {
             p.completeExceptionally(new RequestTimeoutException(p + " on " + owner + " got no answer within "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms"));
         }
-        nextScanNs = next[0] == Long.MAX_VALUE ? now + timeoutNs : next[0];
+        nextScanNs = later[0] == 0 ? now + timeoutNs : next[0];
         return count[0];
     }
 

@@ -158,13 +158,18 @@ final class SecurityStage implements SecuritySession.Handshake {
     void destroy() {
         try {
             session.destroy();
-            if (protection != null) {
-                protection.destroy();
-            }
         } catch (RuntimeException e) {
-            // A provider's cleanup failing must not keep the connection from closing.
+            // A provider's cleanup failing must not keep the connection from closing, nor the frame keys unwiped.
             org.slf4j.LoggerFactory.getLogger(SecurityStage.class).warn("security mechanism '{}' failed to wipe its "
                 + "session", mechanism, e);
+        }
+        if (protection != null) {
+            try {
+                protection.destroy();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SecurityStage.class).warn("security mechanism '{}' failed to wipe "
+                    + "its frame protection", mechanism, e);
+            }
         }
     }
 }

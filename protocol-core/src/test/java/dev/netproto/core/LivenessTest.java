@@ -1,0 +1,158 @@
+package dev.netproto.core;
+
+import static dev.netproto.core.Liveness.CONNECT_TIMEOUT;
+import static dev.netproto.core.Liveness.HANDSHAKE_TIMEOUT;
+import static dev.netproto.core.Liveness.HEARTBEATS_MISSED;
+import static dev.netproto.core.Liveness.IDLE_TIMEOUT;
+import static dev.netproto.core.Liveness.OK;
+import static dev.netproto.core.Liveness.SEND_PING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class LivenessTest {
+    /**
+     * Clock origins to run every case at: a clock's values are comparable only by difference (NanoClock), so
+     * zero, positive, negative and about-to-overflow origins must give the same verdicts.
+     */
+    private static final long[] ORIGINS = {0, 7_000_000_000_000L, -7_000_000_000_000L, Long.MAX_VALUE - ms(2_500)};
+
+    private static long ms(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    private static Liveness liveness(long connectMs, long handshakeMs, long idleMs, long heartbeatMs, int missed,
+                                     long now) {
+        return new Liveness(ms(connectMs), ms(handshakeMs), ms(idleMs), ms(heartbeatMs), missed, now);
+    }
+
+    @Test
+    void shouldTimeTheTransportConnect() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            assertEquals(OK, l.check(true, false, t0 + ms(3_000) - 1), "origin " + t0);
+            assertEquals(CONNECT_TIMEOUT, l.check(true, false, t0 + ms(3_000)), "origin " + t0);
+            assertEquals("transport connect did not complete within 3000 ms", l.reason(CONNECT_TIMEOUT, t0));
+            assertEquals(OK, liveness(0, 5_000, 30_000, 0, 3, t0).check(true, false, t0 + ms(1_000_000)),
+                "no connect timeout");
+        }
+    }
+
+    @Test
+    void shouldTimeHelloAndTheHandshakeFromThePhaseStart() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            l.phaseStarted(t0 + ms(1_000));
+            assertEquals(OK, l.check(false, false, t0 + ms(5_000)), "5 s since construction, 4 s since connect");
+            assertEquals(OK, l.check(false, false, t0 + ms(6_000) - 1), "origin " + t0);
+            assertEquals(HANDSHAKE_TIMEOUT, l.check(false, false, t0 + ms(6_000)), "origin " + t0);
+            assertEquals("HELLO did not complete within 5000 ms", l.reason(HANDSHAKE_TIMEOUT, t0));
+            assertEquals(OK, liveness(3_000, 0, 30_000, 0, 3, t0).check(false, false, t0 + ms(1_000_000)),
+                "no handshake timeout");
+        }
+    }
+
+    @Test
+    void shouldCloseAnOpenConnectionThatReceivedNothingForTheIdleTimeout() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            l.frameReceived(t0 + ms(10_000));
+            assertEquals(OK, l.check(false, true, t0 + ms(40_000) - 1), "origin " + t0);
+            assertEquals(IDLE_TIMEOUT, l.check(false, true, t0 + ms(40_000)), "origin " + t0);
+            assertEquals("no frame received for 30000 ms", l.reason(IDLE_TIMEOUT, t0));
+            assertEquals(OK, liveness(3_000, 5_000, 0, 0, 3, t0).check(false, true, t0 + ms(1_000_000)),
+                "no idle timeout");
+        }
+    }
+
+    @Test
+    void shouldPingOncePerQuietHeartbeatIntervalThenGiveUp() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
+            String at = "origin " + t0;
+            assertEquals(OK, l.check(false, true, t0 + ms(999)), at);
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(1_000)), at);
+            assertEquals(OK, l.check(false, true, t0 + ms(1_000)), at + ": one ping per interval");
+            assertEquals(OK, l.check(false, true, t0 + ms(1_999)), at);
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(2_000)), at);
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(3_000)), at);
+            assertEquals(OK, l.check(false, true, t0 + ms(4_000) - 1), at);
+            assertEquals(HEARTBEATS_MISSED, l.check(false, true, t0 + ms(4_000)), at);
+            assertEquals("peer missed 3 heartbeats (no frame for 4000 ms)", l.reason(HEARTBEATS_MISSED,
+                t0 + ms(4_000)), at);
+        }
+    }
+
+    @Test
+    void shouldPingOnlyWhenQuietAndNotAgainWithinAnInterval() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
+            String at = "origin " + t0;
+            for (long t = 900; t <= 9_000; t += 900) {
+                l.frameReceived(t0 + ms(t));
+                assertEquals(OK, l.check(false, true, t0 + ms(t + 899)), at + ": frames keep arriving");
+            }
+            l.frameReceived(t0 + ms(10_000));
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(11_000)), at);
+            l.frameReceived(t0 + ms(11_200));
+            assertEquals(OK, l.check(false, true, t0 + ms(12_100)), at + ": quiet for 900 ms only");
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(12_200)), at);
+            l.frameReceived(t0 + ms(12_300));
+            assertEquals(OK, l.check(false, true, t0 + ms(13_100)), at);
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(13_300)), at);
+        }
+    }
+
+    @Test
+    void shouldPreferTheIdleTimeoutToMissedHeartbeats() {
+        for (long t0 : ORIGINS) {
+            Liveness l = liveness(3_000, 5_000, 2_000, 1_000, 3, t0);
+            assertEquals(SEND_PING, l.check(false, true, t0 + ms(1_000)));
+            assertEquals(IDLE_TIMEOUT, l.check(false, true, t0 + ms(2_000)));
+        }
+    }
+
+    @Test
+    void shouldApplyOnlyThePhaseTimeoutBeforeTheConnectionIsOpen() {
+        Liveness l = liveness(3_000, 5_000, 1_000, 500, 1, 0);
+        assertEquals(OK, l.check(true, false, ms(2_999)), "no idle or heartbeat verdict while connecting");
+        assertEquals(OK, l.check(false, false, ms(4_999)), "nor during HELLO");
+        assertEquals(IDLE_TIMEOUT, l.check(false, true, ms(4_999)));
+    }
+
+    @Test
+    void shouldNeverPingWithoutAHeartbeat() {
+        Liveness l = liveness(3_000, 5_000, 0, 0, 3, 0);
+        assertEquals(OK, l.check(false, true, ms(1_000_000)));
+    }
+
+    @Test
+    void shouldTellHowLongItWasQuiet() {
+        Liveness l = liveness(3_000, 5_000, 0, 0, 3, -ms(50));
+        l.frameReceived(ms(100));
+        assertFalse(l.quietFor(ms(199), ms(100)));
+        assertTrue(l.quietFor(ms(200), ms(100)));
+    }
+
+    @Test
+    void shouldGiveNoReasonForAVerdictThatIsNotATimeout() {
+        Liveness l = liveness(3_000, 5_000, 0, 0, 3, 0);
+        assertEquals("not a timeout: 5", assertThrows(IllegalArgumentException.class,
+            () -> l.reason(SEND_PING, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> l.reason(OK, 0));
+    }
+
+    @Test
+    void shouldExpireAtTheTimeoutAndNeverWithoutOne() {
+        assertFalse(Liveness.expired(99, 100));
+        assertTrue(Liveness.expired(100, 100));
+        assertFalse(Liveness.expired(Long.MAX_VALUE, 0));
+        assertEquals(1_500, Liveness.millis(1_500_000_000L));
+    }
+}
