@@ -697,8 +697,17 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     }
 
     private void failUnexpected(int type) {
-        closeWithError(ErrorCode.UNEXPECTED_FRAME,
-            FrameDescriptor.typeName(type) + " frame not allowed in state " + stateName());
+        closeWithError(ErrorCode.UNEXPECTED_FRAME, FrameDescriptor.typeName(type) + " frame not allowed "
+            + (noiseHandshaking() ? "during the Noise handshake (only HANDSHAKE and CLOSE until the session is open)"
+                : "in state " + stateName()));
+    }
+
+    /**
+     * Whether HELLO is done and the Noise session is not open yet (for an XX client, until it has opened the
+     * server's acceptance): only HANDSHAKE and CLOSE may arrive (docs/PROTOCOL.md section 8).
+     */
+    private boolean noiseHandshaking() {
+        return noise != null && state == AWAIT_HELLO;
     }
 
     private void onFrame(PooledBuffer src, int type, int flags, int requestId, int offset, int length) {
@@ -1118,7 +1127,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         if (hs == null || hs.isWriteTurn()) {
-            failUnexpected(TYPE_HANDSHAKE);
+            closeWithError(ErrorCode.UNEXPECTED_FRAME, "HANDSHAKE frame out of turn: " + (hs == null
+                ? "the Noise handshake is over" : "this side writes the next Noise message"));
             return;
         }
         byte[] message = new byte[length];

@@ -1,0 +1,158 @@
+package dev.netproto.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netproto.api.AuthorizedKeys;
+import dev.netproto.api.Client;
+import dev.netproto.api.ClientOptions;
+import dev.netproto.api.ConnectionClosedException;
+import dev.netproto.api.ErrorCode;
+import dev.netproto.api.NoiseIdentity;
+import dev.netproto.api.NoiseOptions;
+import dev.netproto.api.NoisePublicKey;
+import dev.netproto.api.Security;
+import dev.netproto.api.Server;
+import dev.netproto.core.noise.NoiseKeyPair;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The rules of docs/PROTOCOL.md section 8 that only a peer breaking them can show: a raw Noise peer
+ * ({@link RawNoisePeer}) plays the client against the reference server, or the server against the reference client,
+ * and does at each step what the test says.
+ */
+@Timeout(60)
+class NoiseHandshakeRulesTest {
+    private static final String XX = RawNoisePeer.xx("AESGCM");
+
+    private final NoiseKeyPair serverKeys = NoiseKeyPair.generate();
+    private final NoiseKeyPair clientKeys = NoiseKeyPair.generate();
+    private final List<String> serverErrors = new CopyOnWriteArrayList<>();
+    private Server server;
+
+    @BeforeEach
+    void start() {
+        server = startServer(serverOptions());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close(Duration.ofSeconds(2));
+    }
+
+    private NoiseOptions.Builder serverOptions() {
+        return NoiseOptions.builder().identity(NoiseIdentity.fromPrivateKey(serverKeys.privateKey()))
+            .authorizedKeys(AuthorizedKeys.of(NoisePublicKey.of(clientKeys.publicKey())));
+    }
+
+    private Server startServer(NoiseOptions.Builder options) {
+        return Server.builder().listen("tcp://127.0.0.1:0").eventLoops(1)
+            .security(Security.noise(options.build()))
+            .onConnectionError((connection, code, reason) -> serverErrors.add(code + " " + reason))
+            .route("echo", (m, r) -> r.send(m.body()))
+            .start();
+    }
+
+    private int port() {
+        return server.endpoints().get(0).port();
+    }
+
+    /** The reference client, with this test's client key, pinning the raw server's key. */
+    private ClientOptions referenceClient(String... ciphers) {
+        return ClientOptions.builder().security(Security.noise(NoiseOptions.builder()
+            .identity(NoiseIdentity.fromPrivateKey(clientKeys.privateKey()))
+            .serverKey(NoisePublicKey.of(serverKeys.publicKey())).ciphers(ciphers).build())).build();
+    }
+
+    private static CompletableFuture<Client> connectTo(ServerSocket listener, ClientOptions options) {
+        return Client.connectAsync("tcp://127.0.0.1:" + listener.getLocalPort(), options);
+    }
+
+    private static ServerSocket listener() throws Exception {
+        return new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+    }
+
+    /**
+     * The code the reference client's connect failed with. Disconnect the raw peer first: after its CLOSE the client
+     * waits for the peer to close (up to 2 s) before it fails the connect.
+     */
+    private static ConnectionClosedException connectFailure(CompletableFuture<Client> connecting) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> connecting.get(10, TimeUnit.SECONDS));
+        return assertInstanceOf(ConnectionClosedException.class, e.getCause());
+    }
+
+    private static void assertClose(RawPeer.Frame close, ErrorCode code, String text) {
+        assertTrue(close != null && close.type() == RawPeer.CLOSE, () -> "expected CLOSE " + code + ", got "
+            + RawNoisePeer.describe(close));
+        assertEquals(code.code(), close.code(), close.text());
+        assertTrue(close.text().contains(text), close.text());
+    }
+
+    private static long now() {
+        return System.currentTimeMillis();
+    }
+
+    /** A valid payload for each type, so that only the type's timing is wrong. */
+    private static RawPeer.Frame sample(int type) {
+        return switch (type) {
+            case RawPeer.MESSAGE, RawPeer.REQUEST -> new RawPeer.Frame(type, type == RawPeer.REQUEST ? 1 : 0,
+                RawPeer.requestPayload("echo", new byte[3]));
+            case RawPeer.RESPONSE -> new RawPeer.Frame(type, 1, new byte[3]);
+            case RawPeer.ERROR -> new RawPeer.Frame(type, 1, new byte[] {0, 100, 'x'});
+            case RawPeer.PING, RawPeer.PONG -> new RawPeer.Frame(type, 0, new byte[8]);
+            case RawPeer.GOAWAY -> new RawPeer.Frame(type, 0, new byte[] {0, 0, 0, 0, 0, 9});
+            case RawPeer.HELLO -> new RawPeer.Frame(type, 0, RawPeer.helloPayload(1 << 20, "noise"));
+            default -> throw new IllegalArgumentException("type " + type);
+        };
+    }
+
+    private static byte[] bytes(RawPeer.Frame f) {
+        return RawPeer.frame(f.type(), f.requestId(), f.payload());
+    }
+
+    // ---------------------------------------------------------------- item 1: PING before the session is open
+
+    @Test
+    void shouldRefusePingInTheClearDuringTheNoiseHandshake() throws Exception {
+        // Right after HELLO, and between the first and the third message.
+        for (int step = 0; step < 2; step++) {
+            try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+                assertEquals(RawPeer.HELLO, peer.helloAsClient(XX, clientKeys, null).type());
+                if (step == 1) {
+                    peer.writeMessage(RawNoisePeer.timestamp(now()));
+                    peer.readMessage();
+                }
+                peer.writeClear(bytes(sample(RawPeer.PING)));
+                assertClose(peer.readClear(), ErrorCode.UNEXPECTED_FRAME,
+                    "PING frame not allowed during the Noise handshake");
+            }
+        }
+        Conditions.await("both refusals reported", Duration.ofSeconds(10), () -> serverErrors.size() == 2);
+        // And the other way round: a server that pings the reference client mid-handshake.
+        try (ServerSocket listener = listener()) {
+            CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM"));
+            try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                raw.helloAsServer(RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX)), XX, serverKeys);
+                raw.readMessage();
+                raw.writeClear(bytes(sample(RawPeer.PING)));
+                assertClose(raw.readClear(), ErrorCode.UNEXPECTED_FRAME,
+                    "PING frame not allowed during the Noise handshake");
+                raw.disconnect();
+                assertEquals(ErrorCode.UNEXPECTED_FRAME, connectFailure(connecting).code());
+            }
+        }
+    }
+}
