@@ -78,8 +78,10 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
             }
             switch (key) {
                 case OPTION_VERSIONS -> {
-                    if (versions != null || len == 0) {
-                        throw new MalformedHello("HELLO versions option repeated or empty");
+                    // An empty list is well-formed and offers nothing: negotiation refuses it (NEGOTIATION_FAILED),
+                    // as it does an empty security list (PROTOCOL.md section 4).
+                    if (versions != null) {
+                        throw new MalformedHello("HELLO versions option repeated");
                     }
                     versions = new byte[len];
                     b.get(o, versions);
