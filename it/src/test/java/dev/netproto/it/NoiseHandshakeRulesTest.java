@@ -1,5 +1,6 @@
 package dev.netproto.it;
 
+import static dev.netproto.it.RawPeer.MAGIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -154,5 +155,25 @@ class NoiseHandshakeRulesTest {
                 assertEquals(ErrorCode.UNEXPECTED_FRAME, connectFailure(connecting).code());
             }
         }
+    }
+
+    // ---------------------------------------------------------------- item 3: sealed lengths no sender produces
+
+    @Test
+    void shouldRefuseASealedLengthThatNoSenderProduces() throws Exception {
+        // A sender cuts n bytes into chunks of 65,519 and adds 16 to each: 65,535 is one full chunk and 65,552 one
+        // full chunk and a 1-byte one. Between them (a second chunk of 1..16 bytes: empty or shorter than its tag)
+        // and at the same place after each further full chunk, no sender produces a length.
+        for (int length : new int[] {65_536, 65_550, 65_551, 131_086}) {
+            try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+                peer.openXx(XX, clientKeys);
+                // Bytes that would fail authentication: refused with MALFORMED_FRAME shows the length was judged
+                // first.
+                peer.writeClear(RawPeer.frame(MAGIC, 1, RawPeer.REQUEST, 0, 1, length, new byte[length]));
+                assertClose(peer.readSealedClose(), ErrorCode.MALFORMED_FRAME, "sealed REQUEST frame of " + length
+                    + " bytes: no sealed payload has that length");
+            }
+        }
+        assertEquals(0, server.metrics().errors(ErrorCode.AUTHENTICATION_FAILED));
     }
 }

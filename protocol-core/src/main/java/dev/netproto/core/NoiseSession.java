@@ -100,14 +100,20 @@ final class NoiseSession {
         return plain + chunks * TAG;
     }
 
-    /** The plaintext length of a sealed payload, or -1 if no sender could have produced that length. */
+    /**
+     * The plaintext length of a sealed payload, or -1 if no sender produces that length: exactly the lengths
+     * {@link #sealedLength} returns are accepted. A sender's last chunk seals 1 to {@value #CHUNK_PLAIN} bytes, or
+     * none only when the whole payload is empty; so after a full chunk, a last chunk of {@value #TAG} bytes or fewer
+     * (no plaintext, or shorter than its tag) is never sent.
+     */
     static int plainLength(int sealed) {
         if (sealed < TAG) {
             return -1;
         }
         int chunks = (sealed + CHUNK - 1) / CHUNK;
         int last = sealed - (chunks - 1) * CHUNK;
-        return last < TAG ? -1 : sealed - chunks * TAG;
+        int minLast = chunks == 1 ? TAG : TAG + 1;
+        return last < minLast ? -1 : sealed - chunks * TAG;
     }
 
     // ---------------------------------------------------------------- sending
