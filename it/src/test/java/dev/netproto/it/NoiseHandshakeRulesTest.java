@@ -19,7 +19,10 @@ import dev.netproto.api.Server;
 import dev.netproto.core.noise.NoiseKeyPair;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -175,5 +178,24 @@ class NoiseHandshakeRulesTest {
             }
         }
         assertEquals(0, server.metrics().errors(ErrorCode.AUTHENTICATION_FAILED));
+    }
+
+    // ---------------------------------------------------------------- item 4: the timestamp is big-endian
+
+    @Test
+    void shouldReadTheHandshakeTimestampAsBigEndian() throws Exception {
+        long now = now();
+        try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+            peer.helloAsClient(XX, clientKeys, null);
+            peer.writeMessage(ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putLong(now).array());
+            assertEquals(0, peer.readMessage().length, "accepted: the server answers with the second message");
+        }
+        try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+            peer.helloAsClient(XX, clientKeys, null);
+            peer.writeMessage(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(now).array());
+            // The server read the 8 bytes big-endian: the time it names is the byte-reversed one.
+            assertClose(peer.readClear(), ErrorCode.HANDSHAKE_FAILED, "timestamp "
+                + Instant.ofEpochMilli(Long.reverseBytes(now)));
+        }
     }
 }

@@ -1107,7 +1107,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             : HandshakeState.responder(protocol, prologue, ctx.staticKeys, null);
         noise = new NoiseSession(protocolName, hs, ctx.options.rekeyAfterMessages(), ctx.options.rekeyAfterBytes());
         if (client) {
-            // The first message carries the wall-clock time, so that the server can refuse an old one replayed.
+            // The first message carries the wall-clock time, so that the server can refuse an old one replayed;
+            // u64 milliseconds, big-endian (ByteBuffer's default order) like every integer on the wire.
             byte[] timestamp = new byte[NoiseContext.TIMESTAMP_LENGTH];
             ByteBuffer.wrap(timestamp).putLong(ctx.options.clock().millis());
             writeHandshake(hs.writeMessage(timestamp));
