@@ -3,6 +3,7 @@ package dev.netproto.it;
 import static dev.netproto.it.RawPeer.MAGIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -196,6 +197,48 @@ class NoiseHandshakeRulesTest {
             // The server read the 8 bytes big-endian: the time it names is the byte-reversed one.
             assertClose(peer.readClear(), ErrorCode.HANDSHAKE_FAILED, "timestamp "
                 + Instant.ofEpochMilli(Long.reverseBytes(now)));
+        }
+    }
+
+    // ---------------------------------------------------------------- item 5: frames in the clear mid-handshake
+
+    @Test
+    void shouldAcceptOnlyHandshakeAndCloseDuringTheNoiseHandshake() throws Exception {
+        int[] types = {RawPeer.MESSAGE, RawPeer.REQUEST, RawPeer.RESPONSE, RawPeer.ERROR, RawPeer.PONG, RawPeer.GOAWAY,
+            RawPeer.HELLO};
+        String[] names = {"MESSAGE", "REQUEST", "RESPONSE", "ERROR", "PONG", "GOAWAY", "HELLO"};
+        for (int i = 0; i < types.length; i++) {
+            try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+                peer.helloAsClient(XX, clientKeys, null);
+                peer.writeMessage(RawNoisePeer.timestamp(now()));
+                peer.readMessage();
+                peer.writeClear(bytes(sample(types[i])));
+                assertClose(peer.readClear(), ErrorCode.UNEXPECTED_FRAME,
+                    names[i] + " frame not allowed during the Noise handshake");
+            }
+        }
+        // CLOSE in the clear ends the handshake: the server closes too, without an answer and without an error.
+        try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+            peer.helloAsClient(XX, clientKeys, null);
+            peer.writeMessage(RawNoisePeer.timestamp(now()));
+            peer.readMessage();
+            peer.writeClear(RawPeer.frame(RawPeer.CLOSE, 0, new byte[] {0, 0, 'b', 'y', 'e'}));
+            assertNull(peer.readClear(), "end of stream, no frame");
+        }
+        Conditions.await("every refusal counted", Duration.ofSeconds(10),
+            () -> server.metrics().errors(ErrorCode.UNEXPECTED_FRAME) == types.length);
+        // The reference client refuses a request in the clear from a server mid-handshake the same way.
+        try (ServerSocket listener = listener()) {
+            CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM"));
+            try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                raw.helloAsServer(RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX)), XX, serverKeys);
+                raw.readMessage();
+                raw.writeClear(bytes(sample(RawPeer.REQUEST)));
+                assertClose(raw.readClear(), ErrorCode.UNEXPECTED_FRAME,
+                    "REQUEST frame not allowed during the Noise handshake");
+                raw.disconnect();
+                assertEquals(ErrorCode.UNEXPECTED_FRAME, connectFailure(connecting).code());
+            }
         }
     }
 }

@@ -1025,7 +1025,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
     }
 
     private void onHello(ByteBuffer b, int offset, int length) {
-        if (state != AWAIT_HELLO) {
+        // A HELLO during the Noise handshake is a second one: the state is still AWAIT_HELLO until the session opens.
+        if (state != AWAIT_HELLO || noise != null) {
             failUnexpected(TYPE_HELLO);
             return;
         }
