@@ -1,7 +1,9 @@
 package dev.netproto.it;
 
+import static dev.netproto.it.RawNoisePeer.HANDSHAKE;
 import static dev.netproto.it.RawPeer.MAGIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +14,7 @@ import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.ErrorCode;
+import dev.netproto.api.Message;
 import dev.netproto.api.NoiseIdentity;
 import dev.netproto.api.NoiseOptions;
 import dev.netproto.api.NoisePublicKey;
@@ -238,6 +241,34 @@ class NoiseHandshakeRulesTest {
                     "REQUEST frame not allowed during the Noise handshake");
                 raw.disconnect();
                 assertEquals(ErrorCode.UNEXPECTED_FRAME, connectFailure(connecting).code());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- item 6: nothing before the acceptance
+
+    @Test
+    void shouldOpenTheClientOnlyOnceItHasOpenedTheServersAcceptance() throws Exception {
+        try (ServerSocket listener = listener()) {
+            CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM"));
+            try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                raw.helloAsServer(RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX)), XX, serverKeys);
+                assertEquals(8, raw.readMessage().length, "the timestamp");
+                raw.writeMessage(new byte[0]);
+                assertEquals(0, raw.readMessage().length);
+                raw.split();
+                // The client wrote the third message and split in the same step; opening there would have completed
+                // its connect before the message reached this side.
+                assertFalse(connecting.isDone(), "connected before the server accepted the client's key");
+                raw.writeSealed(HANDSHAKE, 0, 0, new byte[0]);
+                try (Client client = connecting.get(10, TimeUnit.SECONDS)) {
+                    CompletableFuture<Message> answer = client.request("echo", "first".getBytes());
+                    // Opened with the first nonce: the request is the first frame the client sealed.
+                    RawPeer.Frame request = raw.readSealed();
+                    assertEquals(RawPeer.REQUEST, request.type(), RawNoisePeer.describe(request));
+                    raw.writeSealed(RawPeer.RESPONSE, 0, request.requestId(), "answered".getBytes());
+                    assertEquals("answered", answer.get(10, TimeUnit.SECONDS).bodyText());
+                }
             }
         }
     }
