@@ -20,11 +20,13 @@ import dev.netproto.api.NoiseOptions;
 import dev.netproto.api.NoisePublicKey;
 import dev.netproto.api.Security;
 import dev.netproto.api.Server;
+import dev.netproto.api.spi.Metric;
 import dev.netproto.core.noise.NoiseKeyPair;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -269,6 +271,54 @@ class NoiseHandshakeRulesTest {
                     raw.writeSealed(RawPeer.RESPONSE, 0, request.requestId(), "answered".getBytes());
                     assertEquals("answered", answer.get(10, TimeUnit.SECONDS).bodyText());
                 }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- item 7: payloads that must be empty
+
+    @Test
+    void shouldRefuseAPayloadInTheThirdNoiseMessage() throws Exception {
+        try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+            peer.helloAsClient(XX, clientKeys, null);
+            peer.writeMessage(RawNoisePeer.timestamp(now()));
+            peer.readMessage();
+            peer.writeMessage("surprise".getBytes(StandardCharsets.US_ASCII));
+            peer.split();
+            // Sealed: the server splits before it refuses, as for a refused key, so that the client can read it.
+            assertClose(peer.readSealed(), ErrorCode.HANDSHAKE_FAILED,
+                "Noise message 3 carries 8 bytes of payload; every message but the first must carry none");
+        }
+        assertEquals(0, server.metrics().read(Metric.HANDSHAKES_COMPLETED));
+    }
+
+    @Test
+    void shouldRefuseAPayloadInTheSecondNoiseMessageOrInTheAcceptance() throws Exception {
+        try (ServerSocket listener = listener()) {
+            CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM"));
+            try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                raw.helloAsServer(RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX)), XX, serverKeys);
+                raw.readMessage();
+                raw.writeMessage(new byte[] {1, 2, 3});
+                assertClose(raw.readClear(), ErrorCode.HANDSHAKE_FAILED,
+                    "Noise message 2 carries 3 bytes of payload; every message but the first must carry none");
+                raw.disconnect();
+                assertEquals(ErrorCode.HANDSHAKE_FAILED, connectFailure(connecting).code());
+            }
+        }
+        try (ServerSocket listener = listener()) {
+            CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM"));
+            try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                raw.helloAsServer(RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX)), XX, serverKeys);
+                raw.readMessage();
+                raw.writeMessage(new byte[0]);
+                raw.readMessage();
+                raw.split();
+                raw.writeSealed(HANDSHAKE, 0, 0, new byte[] {1, 2, 3, 4, 5});
+                assertClose(raw.readSealed(), ErrorCode.HANDSHAKE_FAILED,
+                    "the server's acceptance carries 5 bytes; it must be empty");
+                raw.disconnect();
+                assertEquals(ErrorCode.HANDSHAKE_FAILED, connectFailure(connecting).code());
             }
         }
     }

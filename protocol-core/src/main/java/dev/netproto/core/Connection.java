@@ -1123,8 +1123,13 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
 
     private void onHandshake(ByteBuffer b, int offset, int length) {
         HandshakeState hs = noise == null ? null : noise.handshake();
-        if (hs == null && client && noise != null && noise.opening() && length == 0) {
+        if (hs == null && client && noise != null && noise.opening()) {
             // XX: the server's sealed, empty confirmation that it accepted this client's key.
+            if (length != 0) {
+                closeWithError(ErrorCode.HANDSHAKE_FAILED, "the server's acceptance carries " + length
+                    + " bytes; it must be empty");
+                return;
+            }
             becomeOpen();
             return;
         }
@@ -1137,9 +1142,19 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
         b.get(offset, message);
         NoiseContext ctx = settings.noise();
         try {
-            boolean first = !client && noise.countRead() == 0;
+            int read = noise.countRead();
+            boolean first = !client && read == 0;
             byte[] payload = hs.readMessage(message);
             if (first && !admitFirstMessage(ctx, payload, message)) {
+                return;
+            }
+            if (!first && payload.length != 0) {
+                if (hs.isComplete()) {
+                    // The peer has split already and reads only sealed frames: seal the refusal too.
+                    noise.split();
+                }
+                closeWithError(ErrorCode.HANDSHAKE_FAILED, "Noise message " + (client ? 2 * read + 2 : 2 * read + 1)
+                    + " carries " + payload.length + " bytes of payload; every message but the first must carry none");
                 return;
             }
             if (client && hs.remoteStaticKey() != null && !checkPeerKey(ctx, hs.remoteStaticKey())) {

@@ -63,7 +63,7 @@ final class NoiseSession {
         return handshake;
     }
 
-    /** Counts a handshake message read; returns how many were read before it. */
+    /** Counts a handshake message read (by either side); returns how many this side read before it. */
     int countRead() {
         return handshakeMessagesRead++;
     }
