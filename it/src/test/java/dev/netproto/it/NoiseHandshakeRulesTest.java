@@ -1,5 +1,6 @@
 package dev.netproto.it;
 
+import static dev.netproto.it.RawNoisePeer.FLAG_REKEY;
 import static dev.netproto.it.RawNoisePeer.HANDSHAKE;
 import static dev.netproto.it.RawPeer.MAGIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +30,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -321,5 +323,40 @@ class NoiseHandshakeRulesTest {
                 assertEquals(ErrorCode.HANDSHAKE_FAILED, connectFailure(connecting).code());
             }
         }
+    }
+
+    // ---------------------------------------------------------------- item 8: how rekey_after_messages counts
+
+    @Test
+    void shouldRekeyAfterExactlyTheConfiguredNumberOfSealedFramesOfAnyType() throws Exception {
+        server.close(Duration.ofSeconds(2));
+        server = startServer(serverOptions().rekeyAfterMessages(3));
+        try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
+            // The server's sealed frame 1 is its acceptance; then it answers PING and REQUEST alternately.
+            RawPeer.Frame acceptance = peer.openXx(XX, clientKeys);
+            List<Integer> rekeyed = new ArrayList<>();
+            if ((acceptance.flags() & FLAG_REKEY) != 0) {
+                rekeyed.add(1);
+            }
+            for (int frame = 2; frame <= 13; frame++) {
+                // This side rekeys its own direction after every second frame it sends; the server must follow.
+                int flags = frame % 2 == 0 ? FLAG_REKEY : 0;
+                if (frame % 2 == 0) {
+                    peer.writeSealed(RawPeer.PING, flags, 0, ByteBuffer.allocate(8).putLong(frame).array());
+                } else {
+                    peer.writeSealed(RawPeer.REQUEST, flags, frame, RawPeer.requestPayload("echo", new byte[frame]));
+                }
+                RawPeer.Frame answer = peer.readSealed();
+                assertEquals(frame % 2 == 0 ? RawPeer.PONG : RawPeer.RESPONSE, answer.type(),
+                    RawNoisePeer.describe(answer));
+                if ((answer.flags() & FLAG_REKEY) != 0) {
+                    rekeyed.add(frame);
+                }
+            }
+            assertEquals(List.of(3, 6, 9, 12), rekeyed, "REKEY on every third sealed frame, the acceptance counted");
+            Conditions.await("four rekeys counted", Duration.ofSeconds(10),
+                () -> server.metrics().read(Metric.NOISE_REKEYS) == 4);
+        }
+        assertTrue(serverErrors.isEmpty(), serverErrors::toString);
     }
 }

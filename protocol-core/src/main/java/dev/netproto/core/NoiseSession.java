@@ -20,9 +20,10 @@ import java.util.Arrays;
  * in the outbound queue, in queue order, just before they are written: so that the payload can be written (and
  * compressed) into its reservation first, and so that nonces follow the order on the wire.
  *
- * <p><b>Rekeying.</b> The sender decides: after {@code rekeyAfterMessages} frames or {@code rekeyAfterBytes}
- * sealed bytes it sets {@link #FLAG_REKEY} in the header of the next frame, and both sides rekey that direction
- * right after that frame. The flag is authenticated with the header, so nobody else can set or clear it.
+ * <p><b>Rekeying.</b> The sender decides: the frame that brings the count of frames sealed under the current key
+ * to {@code rekeyAfterMessages}, or of their sealed payload bytes to {@code rekeyAfterBytes} or more, carries
+ * {@link #FLAG_REKEY}, and both sides rekey that direction right after that frame; every sealed frame counts,
+ * whatever its type. The flag is authenticated with the header, so nobody else can set or clear it.
  *
  * <p>Loop thread only.
  */
