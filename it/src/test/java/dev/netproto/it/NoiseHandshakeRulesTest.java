@@ -359,4 +359,30 @@ class NoiseHandshakeRulesTest {
         }
         assertTrue(serverErrors.isEmpty(), serverErrors::toString);
     }
+
+    // ---------------------------------------------------------------- item 9: the client checks the answer
+
+    @Test
+    void shouldRefuseANoiseAnswerThatIsNotExactlyOneOfferedName() throws Exception {
+        String chacha = RawNoisePeer.xx("ChaChaPoly");
+        byte[][] answers = {
+            RawNoisePeer.helloPayload(new byte[0]),
+            RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols()),
+            RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(XX, chacha)),
+            RawNoisePeer.helloPayload(RawNoisePeer.noiseProtocols(RawNoisePeer.nk("AESGCM"))),
+        };
+        String[] shown = {"[]", "[]", "[" + XX + ", " + chacha + "]", "[" + RawNoisePeer.nk("AESGCM") + "]"};
+        try (ServerSocket listener = listener()) {
+            for (int i = 0; i < answers.length; i++) {
+                CompletableFuture<Client> connecting = connectTo(listener, referenceClient("AESGCM", "ChaChaPoly"));
+                try (RawNoisePeer raw = RawNoisePeer.accept(listener)) {
+                    raw.helloAsServer(answers[i], null, null);
+                    assertClose(raw.readClear(), ErrorCode.NEGOTIATION_FAILED, "server answered Noise protocols "
+                        + shown[i] + " instead of exactly one of the offered [" + XX + ", " + chacha + "]");
+                    raw.disconnect();
+                    assertEquals(ErrorCode.NEGOTIATION_FAILED, connectFailure(connecting).code());
+                }
+            }
+        }
+    }
 }

@@ -1068,8 +1068,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             }
         } else if (settings.noise() != null) {
             if (hello.noise().size() != 1 || !settings.noise().protocols.contains(hello.noise().get(0))) {
-                closeWithError(ErrorCode.NEGOTIATION_FAILED, "server chose Noise protocol " + hello.noise()
-                    + ", this side offered " + settings.noise().protocols);
+                closeWithError(ErrorCode.NEGOTIATION_FAILED, "server answered Noise protocols " + hello.noise()
+                    + " instead of exactly one of the offered " + settings.noise().protocols);
                 return;
             }
             startNoise(hello.noise().get(0), helloSent, received);
