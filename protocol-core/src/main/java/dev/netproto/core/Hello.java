@@ -115,7 +115,8 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
                     noise = decodeNames(b, o, len);
                 }
                 default -> {
-                    // Unknown options are skipped, so that later versions can add them (PROTOCOL.md).
+                    // Unknown options are skipped, so that later versions can add them; every occurrence, since
+                    // this side cannot know whether a later version lets them repeat (PROTOCOL.md section 4).
                 }
             }
             o += len;
