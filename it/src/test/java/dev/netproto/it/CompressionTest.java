@@ -11,7 +11,11 @@ import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Server;
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.Metric;
+import dev.netproto.compression.Lz4CompressionProvider;
+import dev.netproto.compression.ZstdCompressionProvider;
+import dev.netproto.core.DeflateCompressionProvider;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -193,6 +197,86 @@ class CompressionTest {
             byte[] json = json(64 * 1024);
             assertArrayEquals(json, client.request("echo", json).get(10, TimeUnit.SECONDS).bodyBytes());
             assertEquals(0, server.metrics().read(Metric.FRAMES_COMPRESSED));
+        }
+    }
+
+    /** The stream the named provider makes of {@code data}: the same code as the server's sender. */
+    static byte[] compress(String algorithm, byte[] data) {
+        CompressionProvider provider = switch (algorithm) {
+            case "lz4" -> new Lz4CompressionProvider();
+            case "zstd" -> new ZstdCompressionProvider();
+            case "deflate" -> new DeflateCompressionProvider();
+            default -> throw new IllegalArgumentException(algorithm);
+        };
+        ByteBuffer src = ByteBuffer.allocateDirect(data.length).put(data).flip();
+        ByteBuffer dst = ByteBuffer.allocateDirect(provider.maxCompressedLength(data.length));
+        int n = provider.compress(src, dst);
+        byte[] out = new byte[n];
+        dst.get(0, out);
+        return out;
+    }
+
+    /**
+     * A body of {@code 1024 × L + extra} bytes (zeros, then a seeded random tail) whose zstd stream is exactly
+     * {@code L} bytes, for some L: found by lengthening the tail, which adds about one byte of stream per byte.
+     */
+    private static byte[] bodyAtRatioCap(int extra) {
+        byte[] tailSource = new byte[1024];
+        new Random(11).nextBytes(tailSource);
+        for (int target = 200; target < 260; target++) {
+            int length = 1024 * target + extra;
+            for (int tail = target / 2; tail < 2 * target; tail++) {
+                byte[] body = new byte[length];
+                System.arraycopy(tailSource, 0, body, length - tail, tail);
+                if (compress("zstd", body).length == target) {
+                    return body;
+                }
+            }
+        }
+        throw new AssertionError("no body found whose zstd stream is exactly 1/1024 of it (+" + extra + ")");
+    }
+
+    @Test
+    void shouldCountOnlyTheCompressedDataNotItsLengthPrefixInTheRatio() throws Exception {
+        // Receiver: exactly 1024 times the compressed data is accepted.
+        byte[] body = bodyAtRatioCap(0);
+        byte[] stream = compress("zstd", body);
+        assertEquals(1024 * stream.length, body.length);
+        try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
+            peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression("zstd")));
+            peer.read();
+            byte[] payload = RawPeer.requestPayload("echo", RawPeer.concat(RawPeer.u32(body.length), stream));
+            peer.write(RawPeer.frame(MAGIC, 1, REQUEST, RawPeer.COMPRESSED, 1, payload.length, payload));
+            RawPeer.Frame response = peer.read();
+            assertEquals(RawPeer.RESPONSE, response.type(), () -> "got " + response.type() + ": " + response.text());
+        }
+        // One byte more is refused before decompressing, though it is within 1024 times data and prefix.
+        for (int claimed : new int[] {1024 * stream.length + 1, 1024 * (stream.length + 4)}) {
+            RawPeer.Frame close = sendCompressed("zstd", claimed, new byte[stream.length]);
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code());
+            assertTrue(close.text().contains("compressed body of " + stream.length + " bytes claims " + claimed
+                + " bytes, more than 1024 times as many (the ratio cap)"), close.text());
+        }
+    }
+
+    @Test
+    void shouldSendCompressedOnlyWithinTheRatioOfTheCompressedDataAlone() throws Exception {
+        byte[] atCap = bodyAtRatioCap(0);
+        byte[] overCap = bodyAtRatioCap(1);
+        int overCapStream = compress("zstd", overCap).length;
+        assertEquals(1024 * overCapStream + 1, overCap.length);
+        try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
+            peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression("zstd")));
+            peer.read();
+            peer.write(RawPeer.frame(REQUEST, 1, RawPeer.requestPayload("echo", atCap)));
+            RawPeer.Frame compressed = peer.read();
+            assertEquals(RawPeer.COMPRESSED, compressed.flags(), "at exactly 1024 times: sent compressed");
+            assertEquals(4 + atCap.length / 1024, compressed.payload().length);
+            assertEquals(atCap.length, ByteBuffer.wrap(compressed.payload()).getInt());
+            peer.write(RawPeer.frame(REQUEST, 2, RawPeer.requestPayload("echo", overCap)));
+            RawPeer.Frame plain = peer.read();
+            assertEquals(0, plain.flags(), "one byte over 1024 times the compressed data: sent as it is");
+            assertArrayEquals(overCap, plain.payload());
         }
     }
 }
