@@ -108,10 +108,18 @@ class CompressionTest {
     }
 
     private RawPeer.Frame sendCompressed(String algorithm, int claimed, byte[] compressed) throws Exception {
+        return sendCompressedBody(algorithm, ByteBuffer.allocate(4 + compressed.length).putInt(claimed).put(compressed)
+            .array());
+    }
+
+    /**
+     * Sends a REQUEST flagged COMPRESSED whose body part is {@code body} as given (length prefix included, if any);
+     * returns the server's CLOSE, after checking that the server keeps serving others.
+     */
+    private RawPeer.Frame sendCompressedBody(String algorithm, byte[] body) throws Exception {
         try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
             peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression(algorithm)));
             peer.read();
-            byte[] body = ByteBuffer.allocate(4 + compressed.length).putInt(claimed).put(compressed).array();
             byte[] payload = RawPeer.requestPayload("echo", body);
             peer.write(RawPeer.frame(MAGIC, 1, REQUEST, 0x01, 1, payload.length, payload));
             RawPeer.Frame close = peer.readClose();
@@ -277,6 +285,16 @@ class CompressionTest {
             RawPeer.Frame plain = peer.read();
             assertEquals(0, plain.flags(), "one byte over 1024 times the compressed data: sent as it is");
             assertArrayEquals(overCap, plain.payload());
+        }
+    }
+
+    @Test
+    void shouldRefuseACompressedBodyWithNoRoomForItsLengthPrefix() throws Exception {
+        for (int length = 0; length < 4; length++) {
+            RawPeer.Frame close = sendCompressedBody("deflate", new byte[length]);
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains("compressed body of " + length
+                + " bytes has no room for its length prefix"), close.text());
         }
     }
 }
