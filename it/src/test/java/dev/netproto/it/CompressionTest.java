@@ -297,4 +297,30 @@ class CompressionTest {
                 + " bytes has no room for its length prefix"), close.text());
         }
     }
+
+    @Test
+    void shouldRefuseBytesAfterACompleteCompressedStream() throws Exception {
+        byte[] text = json(4096);
+        for (String algorithm : new String[] {"lz4", "zstd", "deflate"}) {
+            byte[] stream = compress(algorithm, text);
+            for (byte[] trailer : new byte[][] {{0}, "garbage!".getBytes(StandardCharsets.US_ASCII)}) {
+                RawPeer.Frame close = sendCompressed(algorithm, text.length, RawPeer.concat(stream, trailer));
+                assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), algorithm + ": " + close.text());
+                assertTrue(close.text().startsWith(algorithm + " body refused"), close.text());
+            }
+        }
+        // zstd decoders read on past one frame: a second, empty frame or a skippable frame is not one frame.
+        byte[] stream = compress("zstd", text);
+        byte[] skippable = {0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0};
+        for (byte[] trailer : new byte[][] {compress("zstd", new byte[0]), skippable}) {
+            RawPeer.Frame close = sendCompressed("zstd", text.length, RawPeer.concat(stream, trailer));
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains(trailer.length + " bytes follow the end of the Zstandard frame"),
+                close.text());
+        }
+        // And a stream that does not start with a Zstandard frame at all.
+        RawPeer.Frame close = sendCompressed("zstd", text.length, RawPeer.concat(skippable, stream));
+        assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+        assertTrue(close.text().contains("does not start with a Zstandard frame"), close.text());
+    }
 }
