@@ -979,8 +979,11 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events {
             return;
         }
         goAwayReceived = true;
-        LOG.debug("{}: peer sent GOAWAY (last request {}): {}", this,
-            Integer.toUnsignedString(b.getInt(offset)), Texts.decode(b, offset + 6, length - 6));
+        // The code is informative: any value, known or not, means the same (PROTOCOL.md section 6).
+        int code = b.getShort(offset + 4) & 0xFFFF;
+        LOG.debug("{}: peer sent GOAWAY (last request {}, code {} {}): {}", this,
+            Integer.toUnsignedString(b.getInt(offset)), code, ErrorCode.fromCode(code),
+            Texts.decode(b, offset + 6, length - 6));
         if (owner != null) {
             owner.onGoAway(this);
         }
