@@ -1,5 +1,6 @@
 package dev.netproto.compression;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
@@ -12,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code zstd} algorithm: one Zstandard frame per netproto frame (RFC 8878 format, with the content size in
  * the frame header and no checksum: the netproto frame states the length, and the transport or the Noise session
- * protects the bytes), at level {@value #LEVEL_DEFAULT} unless {@value #LEVEL_PROP_NAME} says otherwise.
+ * protects the bytes), at level {@value #LEVEL_DEFAULT} unless {@value #LEVEL_PROP_NAME} says otherwise. Exactly
+ * one frame: zstd's decoder would also take skippable frames and further frames after the first, which
+ * {@link #decompress} refuses (docs/PROTOCOL.md section 5.1).
  *
  * <p><b>Native code.</b> zstd-jni's bundled library, loaded once on first use. zstd has no pure-Java fallback
  * here: where the library does not load, {@link #isAvailable()} is {@code false} after one warning naming the
@@ -91,6 +94,7 @@ public final class ZstdCompressionProvider implements CompressionProvider {
         ZstdDecompressCtx ctx = contexts().decompress;
         int produced;
         try {
+            checkOneFrame(src, uncompressedLength);
             produced = decompress(ctx, src, dst, uncompressedLength);
         } catch (ZstdException e) {
             if (e.getErrorCode() == Impl.DST_TOO_SMALL) {
@@ -103,6 +107,38 @@ public final class ZstdCompressionProvider implements CompressionProvider {
         }
         src.position(src.limit());
         dst.position(dst.position() + produced);
+    }
+
+    /**
+     * Refuses anything but exactly one Zstandard frame: data that starts otherwise (a skippable frame, say), and
+     * bytes after the first frame, even a whole second frame, which zstd's decoder would decode on. Reads only the
+     * frame and block headers.
+     *
+     * @throws ZstdException if zstd cannot parse the frame (the caller reports it as corrupt data)
+     */
+    private static void checkOneFrame(ByteBuffer src, int claim) {
+        int p = src.position();
+        int length = src.remaining();
+        if (length < 4 || src.get(p) != (byte) 0x28 || src.get(p + 1) != (byte) 0xB5 || src.get(p + 2) != (byte) 0x2F
+            || src.get(p + 3) != (byte) 0xFD) {
+            throw CompressionException.corrupt(NAME, claim, "the data does not start with a Zstandard frame (magic"
+                + " 28 b5 2f fd)", null);
+        }
+        long frame;
+        if (src.isDirect()) {
+            frame = Zstd.findDirectByteBufferFrameCompressedSize(src, p, length);
+            if (Zstd.isError(frame)) {
+                throw CompressionException.corrupt(NAME, claim, Zstd.getErrorName(frame), null);
+            }
+        } else if (src.hasArray()) {
+            frame = Zstd.findFrameCompressedSize(src.array(), src.arrayOffset() + p, length);
+        } else {
+            frame = Zstd.findFrameCompressedSize(Buffers.copy(src));
+        }
+        if (frame != length) {
+            throw CompressionException.corrupt(NAME, claim, (length - frame)
+                + " bytes follow the end of the Zstandard frame", null);
+        }
     }
 
     /** Decompresses with the output capacity set to the claim, so that zstd fails rather than writes further. */

@@ -11,7 +11,11 @@ import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Server;
+import dev.netproto.api.spi.CompressionProvider;
 import dev.netproto.api.spi.Metric;
+import dev.netproto.compression.Lz4CompressionProvider;
+import dev.netproto.compression.ZstdCompressionProvider;
+import dev.netproto.core.DeflateCompressionProvider;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -104,10 +108,18 @@ class CompressionTest {
     }
 
     private RawPeer.Frame sendCompressed(String algorithm, int claimed, byte[] compressed) throws Exception {
+        return sendCompressedBody(algorithm, ByteBuffer.allocate(4 + compressed.length).putInt(claimed).put(compressed)
+            .array());
+    }
+
+    /**
+     * Sends a REQUEST flagged COMPRESSED whose body part is {@code body} as given (length prefix included, if any);
+     * returns the server's CLOSE, after checking that the server keeps serving others.
+     */
+    private RawPeer.Frame sendCompressedBody(String algorithm, byte[] body) throws Exception {
         try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
             peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression(algorithm)));
             peer.read();
-            byte[] body = ByteBuffer.allocate(4 + compressed.length).putInt(claimed).put(compressed).array();
             byte[] payload = RawPeer.requestPayload("echo", body);
             peer.write(RawPeer.frame(MAGIC, 1, REQUEST, 0x01, 1, payload.length, payload));
             RawPeer.Frame close = peer.readClose();
@@ -194,5 +206,121 @@ class CompressionTest {
             assertArrayEquals(json, client.request("echo", json).get(10, TimeUnit.SECONDS).bodyBytes());
             assertEquals(0, server.metrics().read(Metric.FRAMES_COMPRESSED));
         }
+    }
+
+    /** The stream the named provider makes of {@code data}: the same code as the server's sender. */
+    static byte[] compress(String algorithm, byte[] data) {
+        CompressionProvider provider = switch (algorithm) {
+            case "lz4" -> new Lz4CompressionProvider();
+            case "zstd" -> new ZstdCompressionProvider();
+            case "deflate" -> new DeflateCompressionProvider();
+            default -> throw new IllegalArgumentException(algorithm);
+        };
+        ByteBuffer src = ByteBuffer.allocateDirect(data.length).put(data).flip();
+        ByteBuffer dst = ByteBuffer.allocateDirect(provider.maxCompressedLength(data.length));
+        int n = provider.compress(src, dst);
+        byte[] out = new byte[n];
+        dst.get(0, out);
+        return out;
+    }
+
+    /**
+     * A body of {@code 1024 × L + extra} bytes (zeros, then a seeded random tail) whose zstd stream is exactly
+     * {@code L} bytes, for some L: found by lengthening the tail, which adds about one byte of stream per byte.
+     */
+    private static byte[] bodyAtRatioCap(int extra) {
+        byte[] tailSource = new byte[1024];
+        new Random(11).nextBytes(tailSource);
+        for (int target = 200; target < 260; target++) {
+            int length = 1024 * target + extra;
+            for (int tail = target / 2; tail < 2 * target; tail++) {
+                byte[] body = new byte[length];
+                System.arraycopy(tailSource, 0, body, length - tail, tail);
+                if (compress("zstd", body).length == target) {
+                    return body;
+                }
+            }
+        }
+        throw new AssertionError("no body found whose zstd stream is exactly 1/1024 of it (+" + extra + ")");
+    }
+
+    @Test
+    void shouldCountOnlyTheCompressedDataNotItsLengthPrefixInTheRatio() throws Exception {
+        // Receiver: exactly 1024 times the compressed data is accepted.
+        byte[] body = bodyAtRatioCap(0);
+        byte[] stream = compress("zstd", body);
+        assertEquals(1024 * stream.length, body.length);
+        try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
+            peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression("zstd")));
+            peer.read();
+            byte[] payload = RawPeer.requestPayload("echo", RawPeer.concat(RawPeer.u32(body.length), stream));
+            peer.write(RawPeer.frame(MAGIC, 1, REQUEST, RawPeer.COMPRESSED, 1, payload.length, payload));
+            RawPeer.Frame response = peer.read();
+            assertEquals(RawPeer.RESPONSE, response.type(), () -> "got " + response.type() + ": " + response.text());
+        }
+        // One byte more is refused before decompressing, though it is within 1024 times data and prefix.
+        for (int claimed : new int[] {1024 * stream.length + 1, 1024 * (stream.length + 4)}) {
+            RawPeer.Frame close = sendCompressed("zstd", claimed, new byte[stream.length]);
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code());
+            assertTrue(close.text().contains("compressed body of " + stream.length + " bytes claims " + claimed
+                + " bytes, more than 1024 times as many (the ratio cap)"), close.text());
+        }
+    }
+
+    @Test
+    void shouldSendCompressedOnlyWithinTheRatioOfTheCompressedDataAlone() throws Exception {
+        byte[] atCap = bodyAtRatioCap(0);
+        byte[] overCap = bodyAtRatioCap(1);
+        int overCapStream = compress("zstd", overCap).length;
+        assertEquals(1024 * overCapStream + 1, overCap.length);
+        try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
+            peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloWithCompression("zstd")));
+            peer.read();
+            peer.write(RawPeer.frame(REQUEST, 1, RawPeer.requestPayload("echo", atCap)));
+            RawPeer.Frame compressed = peer.read();
+            assertEquals(RawPeer.COMPRESSED, compressed.flags(), "at exactly 1024 times: sent compressed");
+            assertEquals(4 + atCap.length / 1024, compressed.payload().length);
+            assertEquals(atCap.length, ByteBuffer.wrap(compressed.payload()).getInt());
+            peer.write(RawPeer.frame(REQUEST, 2, RawPeer.requestPayload("echo", overCap)));
+            RawPeer.Frame plain = peer.read();
+            assertEquals(0, plain.flags(), "one byte over 1024 times the compressed data: sent as it is");
+            assertArrayEquals(overCap, plain.payload());
+        }
+    }
+
+    @Test
+    void shouldRefuseACompressedBodyWithNoRoomForItsLengthPrefix() throws Exception {
+        for (int length = 0; length < 4; length++) {
+            RawPeer.Frame close = sendCompressedBody("deflate", new byte[length]);
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains("compressed body of " + length
+                + " bytes has no room for its length prefix"), close.text());
+        }
+    }
+
+    @Test
+    void shouldRefuseBytesAfterACompleteCompressedStream() throws Exception {
+        byte[] text = json(4096);
+        for (String algorithm : new String[] {"lz4", "zstd", "deflate"}) {
+            byte[] stream = compress(algorithm, text);
+            for (byte[] trailer : new byte[][] {{0}, "garbage!".getBytes(StandardCharsets.US_ASCII)}) {
+                RawPeer.Frame close = sendCompressed(algorithm, text.length, RawPeer.concat(stream, trailer));
+                assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), algorithm + ": " + close.text());
+                assertTrue(close.text().startsWith(algorithm + " body refused"), close.text());
+            }
+        }
+        // zstd decoders read on past one frame: a second, empty frame or a skippable frame is not one frame.
+        byte[] stream = compress("zstd", text);
+        byte[] skippable = {0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0};
+        for (byte[] trailer : new byte[][] {compress("zstd", new byte[0]), skippable}) {
+            RawPeer.Frame close = sendCompressed("zstd", text.length, RawPeer.concat(stream, trailer));
+            assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains(trailer.length + " bytes follow the end of the Zstandard frame"),
+                close.text());
+        }
+        // And a stream that does not start with a Zstandard frame at all.
+        RawPeer.Frame close = sendCompressed("zstd", text.length, RawPeer.concat(skippable, stream));
+        assertEquals(ErrorCode.DECOMPRESSION_FAILED.code(), close.code(), close.text());
+        assertTrue(close.text().contains("does not start with a Zstandard frame"), close.text());
     }
 }

@@ -12,6 +12,7 @@ import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
 import dev.netproto.api.NetprotoException;
 import dev.netproto.api.Server;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +140,54 @@ class GracefulShutdownTest {
             release.countDown();
             if (closer != null) {
                 closer.join(20_000);
+            }
+        }
+    }
+
+    @Test
+    void shouldSendShuttingDownInGoAwayAndTreatEveryGoAwayCodeAlike() throws Exception {
+        Server server = Server.builder().listen("tcp://127.0.0.1:0").route("echo", (m, r) -> r.send(m.body()))
+            .start();
+        try (RawPeer peer = new RawPeer(server.endpoints().get(0))) {
+            peer.handshake();
+            peer.write(RawPeer.frame(RawPeer.REQUEST, 7, RawPeer.requestPayload("echo", new byte[1])));
+            assertEquals(RawPeer.RESPONSE, peer.read().type());
+            Thread closer = Thread.ofPlatform().start(() -> server.close(Duration.ofSeconds(10)));
+            RawPeer.Frame goAway = peer.read();
+            assertEquals(RawPeer.GOAWAY, goAway.type());
+            ByteBuffer payload = ByteBuffer.wrap(goAway.payload());
+            assertEquals(7, payload.getInt(0), "last request id");
+            assertEquals(ErrorCode.SHUTTING_DOWN.code(), payload.getShort(4), "the reference sends SHUTTING_DOWN");
+            peer.write(RawPeer.frame(RawPeer.CLOSE, 0, new byte[] {0, 0}));
+            closer.join(20_000);
+        } finally {
+            server.close();
+        }
+        // A client treats a code it does not know (or one of the request class) like any other: no new requests,
+        // then CLOSE NORMAL once nothing is in flight; never an error.
+        for (int code : new int[] {0xBEEF, ErrorCode.UNKNOWN_ROUTE.code(), ErrorCode.NORMAL.code()}) {
+            try (RawServer raw = new RawServer(0)) {
+                CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), ClientOptions.defaults());
+                raw.acceptAndHello();
+                try (Client client = connecting.get(10, TimeUnit.SECONDS)) {
+                    CompletableFuture<Message> inFlight = client.request("echo", new byte[] {1});
+                    RawPeer.Frame request = raw.read();
+                    // Client metrics are those of the process-wide client loops: count what this test adds.
+                    long errorsBefore = client.metrics().errors(ErrorCode.fromCode(code));
+                    raw.write(RawPeer.frame(RawPeer.GOAWAY, 0, ByteBuffer.allocate(6 + 4)
+                        .putInt(request.requestId()).putShort((short) code).put("odd!".getBytes()).array()));
+                    Conditions.await("GOAWAY seen", Duration.ofSeconds(10), () -> !client.isOpen());
+                    ExecutionException refused = assertThrows(ExecutionException.class,
+                        () -> client.request("echo", new byte[1]).get(10, TimeUnit.SECONDS));
+                    assertEquals(ErrorCode.SHUTTING_DOWN,
+                        assertInstanceOf(ConnectionClosedException.class, refused.getCause()).code());
+                    raw.write(RawPeer.frame(RawPeer.RESPONSE, request.requestId(), new byte[] {1}));
+                    assertEquals(1, inFlight.get(10, TimeUnit.SECONDS).bodyLength(), "code " + code);
+                    RawPeer.Frame close = raw.read();
+                    assertEquals(RawPeer.CLOSE, close.type(), "code " + code);
+                    assertEquals(ErrorCode.NORMAL.code(), close.code(), close.text());
+                    assertEquals(errorsBefore, client.metrics().errors(ErrorCode.fromCode(code)), "code " + code);
+                }
             }
         }
     }

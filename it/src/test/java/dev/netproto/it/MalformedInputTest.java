@@ -269,4 +269,41 @@ class MalformedInputTest {
         }
         assertTrue(reported.isEmpty(), reported::toString);
     }
+
+    @Test
+    void shouldFailNegotiationOnAnEmptyVersionOrSecurityList() throws Exception {
+        byte[] max = RawPeer.option(2, RawPeer.u32(1 << 20));
+        try (RawPeer peer = new RawPeer(endpoint)) {
+            peer.write(RawPeer.frame(HELLO, 0, RawPeer.concat(RawPeer.option(1, new byte[0]), max,
+                RawPeer.option(3, RawPeer.names("none")))));
+            RawPeer.Frame close = peer.readClose();
+            assertEquals(ErrorCode.NEGOTIATION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains("no common protocol version: peer offers [], this side speaks [1]"),
+                close.text());
+        }
+        try (RawPeer peer = new RawPeer(endpoint)) {
+            peer.write(RawPeer.frame(HELLO, 0, RawPeer.concat(RawPeer.option(1, new byte[] {1}), max,
+                RawPeer.option(3, new byte[0]))));
+            RawPeer.Frame close = peer.readClose();
+            assertEquals(ErrorCode.NEGOTIATION_FAILED.code(), close.code(), close.text());
+            assertTrue(close.text().contains("no common security: peer offers [], this side requires 'none'"),
+                close.text());
+        }
+    }
+
+    @Test
+    void shouldSkipUnknownHelloOptionsEvenWhenRepeated() throws Exception {
+        try (RawPeer peer = new RawPeer(endpoint)) {
+            peer.write(RawPeer.frame(HELLO, 0, RawPeer.concat(RawPeer.option(0x7777, new byte[] {1, 2, 3}),
+                RawPeer.helloPayload(1 << 20, "none"), RawPeer.option(0x7777, new byte[] {4}),
+                RawPeer.option(0x7777, new byte[0]), RawPeer.option(0xFFFF, new byte[0]))));
+            RawPeer.Frame hello = peer.read();
+            assertEquals(HELLO, hello.type(), () -> "answered " + hello.type() + ": " + hello.text());
+            peer.write(RawPeer.frame(REQUEST, 5, RawPeer.requestPayload("echo", "after".getBytes())));
+            RawPeer.Frame response = peer.read();
+            assertEquals(RawPeer.RESPONSE, response.type());
+            assertEquals("after", new String(response.payload(), StandardCharsets.UTF_8));
+        }
+        assertTrue(reported.isEmpty(), reported::toString);
+    }
 }

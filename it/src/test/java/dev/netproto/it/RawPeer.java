@@ -24,10 +24,17 @@ final class RawPeer implements AutoCloseable {
     static final int ERROR = 6;
     static final int PING = 7;
     static final int PONG = 8;
+    static final int GOAWAY = 9;
     static final int CLOSE = 10;
+    /** Header flag: the body is compressed. */
+    static final int COMPRESSED = 0x01;
 
-    /** A frame read back from the server. */
-    record Frame(int type, int requestId, byte[] payload) {
+    /** A frame read back from the other side; {@code flags} as in its header. */
+    record Frame(int type, int requestId, byte[] payload, int flags) {
+        Frame(int type, int requestId, byte[] payload) {
+            this(type, requestId, payload, 0);
+        }
+
         int code() {
             return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
         }
@@ -80,7 +87,7 @@ final class RawPeer implements AutoCloseable {
         return o.toByteArray();
     }
 
-    private static byte[] names(String... names) {
+    static byte[] names(String... names) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (String s : names) {
             out.write(s.length());
@@ -89,7 +96,26 @@ final class RawPeer implements AutoCloseable {
         return out.toByteArray();
     }
 
-    private static void option(ByteArrayOutputStream o, int key, byte[] value) {
+    /** One HELLO option, {@code key:u16 length:u16 value}, for HELLOs built piece by piece. */
+    static byte[] option(int key, byte[] value) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        option(o, key, value);
+        return o.toByteArray();
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            o.writeBytes(part);
+        }
+        return o.toByteArray();
+    }
+
+    static byte[] u32(int value) {
+        return ByteBuffer.allocate(4).putInt(value).array();
+    }
+
+    static void option(ByteArrayOutputStream o, int key, byte[] value) {
         o.write(key >> 8);
         o.write(key);
         o.write(value.length >> 8);
@@ -132,7 +158,7 @@ final class RawPeer implements AutoCloseable {
         }
         byte[] payload = new byte[h.getInt(12)];
         in.readFully(payload);
-        return new Frame(h.get(3), h.getInt(8), payload);
+        return new Frame(h.get(3), h.getInt(8), payload, h.get(4) & 0xFF);
     }
 
     /** Reads frames until CLOSE; fails if the stream ends first. */

@@ -28,8 +28,8 @@ import java.util.Objects;
  * @param trustAnyServer    clients: accept any server key (encrypted, but open to a man in the middle)
  * @param ciphers           the cipher functions offered or accepted, in preference order: {@code ChaChaPoly},
  *                          {@code AESGCM}
- * @param rekeyAfterMessages rekey each direction after this many frames
- * @param rekeyAfterBytes   rekey each direction after this many sealed bytes
+ * @param rekeyAfterMessages rekey each direction after this many sealed frames of any type under one key
+ * @param rekeyAfterBytes   rekey each direction once the frames sealed under one key reach this many payload bytes
  * @param replayWindow      servers: how far a client's handshake timestamp may be from this side's clock
  * @param replayCacheSize   servers: how many recent first handshake messages are remembered to refuse replays
  * @param clock             the wall clock of handshake timestamps

@@ -510,8 +510,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     }
 
     private boolean unexpected(int type) {
-        closeWithError(ErrorCode.UNEXPECTED_FRAME,
-            FrameDescriptor.typeName(type) + " frame not allowed in state " + stateName());
+        closeWithError(ErrorCode.UNEXPECTED_FRAME, FrameDescriptor.typeName(type) + " frame not allowed "
+            + (security.handshaking() ? "during the " + settings.securityName() + " handshake (only HANDSHAKE and "
+                + "CLOSE until the session is open)" : "in state " + stateName()));
         return false;
     }
 
@@ -589,8 +590,11 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     @Override
     public void onGoAway(ByteBuffer b, int offset, int length) {
         goAwayReceived = true;
-        LOG.debug("{}: peer sent GOAWAY (last request {}): {}", this,
-            Integer.toUnsignedString(b.getInt(offset)), Texts.decode(b, offset + 6, length - 6));
+        // The code is informative: any value, known or not, means the same (PROTOCOL.md section 6).
+        int code = b.getShort(offset + 4) & 0xFFFF;
+        LOG.debug("{}: peer sent GOAWAY (last request {}, code {} {}): {}", this,
+            Integer.toUnsignedString(b.getInt(offset)), code, ErrorCode.fromCode(code),
+            Texts.decode(b, offset + 6, length - 6));
         if (owner != null) {
             owner.onGoAway(this);
         }
@@ -616,7 +620,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     @Override
     public void onHello(ByteBuffer b, int offset, int length) {
-        if (state != AWAIT_HELLO) {
+        // A HELLO during the security handshake is a second one: the state is AWAIT_HELLO until the session opens.
+        if (state != AWAIT_HELLO || security.handshaking()) {
             unexpected(TYPE_HELLO);
             return;
         }

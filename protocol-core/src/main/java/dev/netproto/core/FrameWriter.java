@@ -208,7 +208,8 @@ final class FrameWriter {
         }
         int payload;
         // Sent compressed only if smaller, and within the ratio cap every receiver enforces (zstd shrinks a run of
-        // zeros far more than 1:1024, and the receiver would take that for a bomb).
+        // zeros far more than 1:1024, and the receiver would take that for a bomb). Both count the compressed data
+        // alone, without its length prefix (PROTOCOL.md section 5.1).
         if (COMPRESSED_LENGTH_PREFIX + compressed < bodyLength
             && CompressionLimits.withinRatio(compressed, bodyLength, maxCompressionRatio)) {
             out.put(frameOffset + FLAGS_OFFSET, (byte) FLAG_COMPRESSED);

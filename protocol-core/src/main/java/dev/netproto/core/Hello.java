@@ -79,8 +79,10 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
             }
             switch (key) {
                 case OPTION_VERSIONS -> {
-                    if (versions != null || len == 0) {
-                        throw new MalformedHello("HELLO versions option repeated or empty");
+                    // An empty list is well-formed and offers nothing: negotiation refuses it (NEGOTIATION_FAILED),
+                    // as it does an empty security list (PROTOCOL.md section 4).
+                    if (versions != null) {
+                        throw new MalformedHello("HELLO versions option repeated");
                     }
                     versions = new byte[len];
                     b.get(o, versions);
@@ -114,7 +116,8 @@ record Hello(byte[] versions, int maxFrameLength, List<String> security, List<St
                     parameters = decodeNames(b, o, len);
                 }
                 default -> {
-                    // Unknown options are skipped, so that later versions can add them (PROTOCOL.md).
+                    // Unknown options are skipped, so that later versions can add them; every occurrence, since
+                    // this side cannot know whether a later version lets them repeat (PROTOCOL.md section 4).
                 }
             }
             o += len;

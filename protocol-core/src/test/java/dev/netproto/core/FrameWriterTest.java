@@ -21,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ErrorCode;
-import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.CompressionProvider;
 import java.io.IOException;

@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.PeerIdentity;
-import dev.netproto.api.spi.Compressibility;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecuritySession;

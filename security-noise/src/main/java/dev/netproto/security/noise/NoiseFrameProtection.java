@@ -15,9 +15,10 @@ import java.nio.ByteBuffer;
  * in its outbound queue, in queue order, just before they are written: so that the payload can be written (and
  * compressed) into its reservation first, and so that nonces follow the order on the wire.
  *
- * <p><b>Rekeying.</b> The sender decides: after {@code rekeyAfterMessages} frames or {@code rekeyAfterBytes}
- * sealed bytes it sets {@link #FLAG_REKEY} in the header of the next frame, and both sides rekey that direction
- * right after that frame. The flag is authenticated with the header, so nobody else can set or clear it.
+ * <p><b>Rekeying.</b> The sender decides: the frame that brings the count of frames sealed under the current key
+ * to {@code rekeyAfterMessages}, or of their sealed payload bytes to {@code rekeyAfterBytes} or more, carries
+ * {@link #FLAG_REKEY}, and both sides rekey that direction right after that frame; every sealed frame counts,
+ * whatever its type. The flag is authenticated with the header, so nobody else can set or clear it.
  *
  * <p>Loop thread only.
  */
@@ -67,7 +68,12 @@ final class NoiseFrameProtection implements FrameProtection {
         return plain + chunks * TAG;
     }
 
-    /** The plaintext length of a sealed payload, or -1 if no sender could have produced that length. */
+    /**
+     * The plaintext length of a sealed payload, or -1 if no sender produces that length: exactly the lengths
+     * {@link #sealedLength} returns are accepted. A sender's last chunk seals 1 to {@value #CHUNK_PLAIN} bytes, or
+     * none only when the whole payload is empty; so after a full chunk, a last chunk of {@value #TAG} bytes or fewer
+     * (no plaintext, or shorter than its tag) is never sent.
+     */
     @Override
     public int plainLength(int sealed) {
         if (sealed < TAG) {
@@ -75,7 +81,8 @@ final class NoiseFrameProtection implements FrameProtection {
         }
         int chunks = (sealed + CHUNK - 1) / CHUNK;
         int last = sealed - (chunks - 1) * CHUNK;
-        return last < TAG ? -1 : sealed - chunks * TAG;
+        int minLast = chunks == 1 ? TAG : TAG + 1;
+        return last < minLast ? -1 : sealed - chunks * TAG;
     }
 
     @Override

@@ -56,8 +56,8 @@ final class NoiseSecuritySession implements SecuritySession {
     @Override
     public void accept(List<String> chosen) {
         if (chosen.size() != 1 || !ctx.protocols.contains(chosen.get(0))) {
-            throw new SecurityFailure(ErrorCode.NEGOTIATION_FAILED, "server chose Noise protocol " + chosen
-                + ", this side offered " + ctx.protocols);
+            throw new SecurityFailure(ErrorCode.NEGOTIATION_FAILED, "server answered Noise protocols " + chosen
+                + " instead of exactly one of the offered " + ctx.protocols);
         }
         protocol = chosen.get(0);
     }
@@ -79,7 +79,8 @@ final class NoiseSecuritySession implements SecuritySession {
             ? HandshakeState.initiator(parsed, prologue, nk ? null : ctx.staticKeys, nk ? ctx.serverKeyBytes() : null)
             : HandshakeState.responder(parsed, prologue, ctx.staticKeys, null);
         if (client) {
-            // The first message carries the wall-clock time, so that the server can refuse an old one replayed.
+            // The first message carries the wall-clock time, so that the server can refuse an old one replayed;
+            // u64 milliseconds, big-endian (ByteBuffer's default order) like every integer on the wire.
             byte[] timestamp = new byte[NoiseContext.TIMESTAMP_LENGTH];
             ByteBuffer.wrap(timestamp).putLong(ctx.options.clock().millis());
             out.send(writeMessage(timestamp));
@@ -90,24 +91,39 @@ final class NoiseSecuritySession implements SecuritySession {
     public void onMessage(ByteBuffer message, Handshake out) {
         HandshakeState hs = handshake;
         if (hs == null) {
-            if (client && protection != null && !established && !message.hasRemaining()) {
+            if (client && protection != null && !established) {
                 // XX: the server's sealed, empty confirmation that it accepted this client's key.
+                if (message.hasRemaining()) {
+                    throw new SecurityFailure(ErrorCode.HANDSHAKE_FAILED, "the server's acceptance carries "
+                        + message.remaining() + " bytes; it must be empty");
+                }
                 established(out);
                 return;
             }
-            throw new SecurityFailure(ErrorCode.UNEXPECTED_FRAME, "HANDSHAKE frame after the Noise handshake ended");
+            throw new SecurityFailure(ErrorCode.UNEXPECTED_FRAME, "HANDSHAKE frame out of turn: the Noise "
+                + "handshake is over");
         }
         if (hs.isWriteTurn()) {
-            throw new SecurityFailure(ErrorCode.UNEXPECTED_FRAME, "HANDSHAKE frame out of turn: it is this side's "
-                + "turn to write in " + protocol);
+            throw new SecurityFailure(ErrorCode.UNEXPECTED_FRAME, "HANDSHAKE frame out of turn: this side writes "
+                + "the next Noise message");
         }
         byte[] bytes = new byte[message.remaining()];
         message.get(bytes);
         try {
-            boolean first = !client && messagesRead++ == 0;
+            int read = messagesRead++;
+            boolean first = !client && read == 0;
             byte[] payload = hs.readMessage(bytes);
             if (first) {
                 admitFirstMessage(payload, bytes);
+            }
+            if (!first && payload.length != 0) {
+                if (hs.isComplete()) {
+                    // The peer has split already and reads only sealed frames: seal the refusal too.
+                    protectNow(out);
+                }
+                throw new SecurityFailure(ErrorCode.HANDSHAKE_FAILED, "Noise message "
+                    + (client ? 2 * read + 2 : 2 * read + 1) + " carries " + payload.length
+                    + " bytes of payload; every message but the first must carry none");
             }
             if (client && hs.remoteStaticKey() != null) {
                 checkPeerKey(hs.remoteStaticKey());
@@ -127,16 +143,22 @@ final class NoiseSecuritySession implements SecuritySession {
         return handshake.writeMessage(payload);
     }
 
-    /** The handshake is complete on this side: split, check the peer, and open or wait for the verdict. */
-    private void finish(Handshake out) {
+    /** Splits the finished handshake and protects every frame from now on; returns the peer's static key. */
+    private byte[] protectNow(Handshake out) {
         HandshakeState hs = handshake;
         byte[] peerStatic = hs.remoteStaticKey();
         protection = new NoiseFrameProtection(hs.split(), ctx.options.rekeyAfterMessages(),
             ctx.options.rekeyAfterBytes());
         hs.destroy();
         handshake = null;
-        // Protect before the check: a refusal then travels sealed, which the peer can read and trust.
         out.protect(protection);
+        return peerStatic;
+    }
+
+    /** The handshake is complete on this side: split, check the peer, and open or wait for the verdict. */
+    private void finish(Handshake out) {
+        // Protect before the check: a refusal then travels sealed, which the peer can read and trust.
+        byte[] peerStatic = protectNow(out);
         if (!client && peerStatic != null) {
             checkPeerKey(peerStatic);
         }
