@@ -101,8 +101,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private final FrameReader reader;
     private final FrameWriter writer;
     private final SecurityStage security;
-    private final BodyInflater inflater;
-    private final InboundDispatcher dispatcher;
+    /** Created when HELLO negotiates compression; null otherwise (no compressed frame is then accepted). */
+    private BodyInflater inflater;
+    /** Created with the first request or GOAWAY, so that an idle connection does not hold it. */
+    private InboundDispatcher dispatcher;
     /** Requests awaiting their answer; clients only, null on the server side. */
     private final PendingRequests pending;
     private final Liveness liveness;
@@ -156,8 +158,6 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             settings.maxCompressionRatio(), loop.compressibility());
         this.security = new SecurityStage(settings.securityName(), settings.security().newSession(this), reader,
             writer, this);
-        this.inflater = new BodyInflater(loop.pool(), settings.maxFrameLength(), settings.maxCompressionRatio(), this);
-        this.dispatcher = new InboundDispatcher(this, settings, writer, inflater, counters);
         this.pending = client ? new PendingRequests(settings.requestTimeoutNs()) : null;
         long now = settings.clock().nanoTime();
         this.liveness = new Liveness(settings.connectTimeoutNs(), settings.handshakeTimeoutNs(),
@@ -198,6 +198,15 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (d == null) {
             d = "conn#" + id + " " + remote;
             description = d;
+        }
+        return d;
+    }
+
+    private InboundDispatcher dispatcher() {
+        InboundDispatcher d = dispatcher;
+        if (d == null) {
+            d = new InboundDispatcher(this, settings, writer, inflater, counters);
+            dispatcher = d;
         }
         return d;
     }
@@ -529,7 +538,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     @Override
     public void onRequest(PooledBuffer src, int type, int requestId, boolean compressed, int offset, int length,
                           int routeLength) {
-        dispatcher.onRequest(src, requestId, compressed, offset, length, routeLength);
+        dispatcher().onRequest(src, requestId, compressed, offset, length, routeLength);
     }
 
     @Override
@@ -643,6 +652,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (codec != null) {
             reader.compression(codec.name());
             writer.compression(codec);
+            inflater = new BodyInflater(loop.pool(), settings.maxFrameLength(), settings.maxCompressionRatio(), this);
             inflater.codec(codec);
         }
         byte[] received = new byte[length];
@@ -744,7 +754,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 + " bytes exceeds the requester's maximum frame length of " + peerMaxFrameLength);
             return false;
         }
-        dispatcher.answered();
+        dispatcher().answered();
         writer.data(TYPE_RESPONSE, requestId, null, body, compress);
         return true;
     }
@@ -754,7 +764,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (state != OPEN) {
             return false;
         }
-        dispatcher.answered();
+        dispatcher().answered();
         counters.error(code);
         writer.error(requestId, code, text);
         return true;
@@ -801,10 +811,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             closeGracefully(ErrorCode.SHUTTING_DOWN, "shutting down");
             return;
         }
-        if (dispatcher.goAwaySent()) {
+        if (dispatcher().goAwaySent()) {
             return;
         }
-        writer.goAway(dispatcher.goAway(), ErrorCode.SHUTTING_DOWN, "server shutting down");
+        writer.goAway(dispatcher().goAway(), ErrorCode.SHUTTING_DOWN, "server shutting down");
     }
 
     private int pendingCount() {
