@@ -335,7 +335,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return;
         }
         if (s == OPEN && pending != null && pending.scanDue(now)) {
-            counters.add(LoopCounters.REQUESTS_TIMED_OUT, pending.expire(now, this));
+            pending.expire(now, counters, this);
             drainedAfterGoAway();
         }
     }

@@ -58,10 +58,11 @@ final class PendingRequests {
     /**
      * Fails the requests whose deadline passed and remembers when the next one is due.
      *
-     * @param owner names the connection in the exception's message
+     * @param counters counts each timeout before its waiter fails, so that a waiter sees itself counted
+     * @param owner    names the connection in the exception's message
      * @return how many timed out
      */
-    int expire(long now, Object owner) {
+    int expire(long now, LoopCounters counters, Object owner) {
         if (expired == null) {
             expired = new int[16];
         }
@@ -81,6 +82,7 @@ final class PendingRequests {
         });
         for (int i = 0; i < count[0]; i++) {
             PendingRequest p = pending.remove(expired[i]);
+            counters.increment(LoopCounters.REQUESTS_TIMED_OUT);
             p.completeExceptionally(new RequestTimeoutException(p + " on " + owner + " got no answer within "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms"));
         }

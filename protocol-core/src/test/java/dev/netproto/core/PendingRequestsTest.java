@@ -26,6 +26,8 @@ class PendingRequestsTest {
 
     private final PendingRequests pending = new PendingRequests(TIMEOUT_NS);
 
+    private final LoopCounters counters = new LoopCounters();
+
     /** A request as the client makes one; its client is not needed unless it crosses threads. */
     private static PendingRequest request(String route, long deadlineNs) {
         return new PendingRequest(null, route.getBytes(StandardCharsets.US_ASCII), route, null, deadlineNs, false);
@@ -94,7 +96,8 @@ class PendingRequestsTest {
         pending.add(a);
         pending.add(b);
         pending.add(c);
-        assertEquals(2, pending.expire(ms(150), "conn-7"));
+        assertEquals(2, pending.expire(ms(150), counters, "conn-7"));
+        assertEquals(2, counters.read(LoopCounters.REQUESTS_TIMED_OUT));
         assertEquals(1, pending.size());
         RequestTimeoutException e = assertInstanceOf(RequestTimeoutException.class, a.exceptionNow());
         assertEquals("request 1 to route 'a' on conn-7 got no answer within 100 ms", e.getMessage());
@@ -104,12 +107,23 @@ class PendingRequestsTest {
 
         assertFalse(pending.scanDue(ms(299)), "the next scan waits for the next deadline");
         assertTrue(pending.scanDue(ms(300)));
-        assertEquals(0, pending.expire(ms(299), "conn-7"));
+        assertEquals(0, pending.expire(ms(299), counters, "conn-7"));
         assertFalse(c.isDone());
-        assertEquals(1, pending.expire(ms(300), "conn-7"));
+        assertEquals(1, pending.expire(ms(300), counters, "conn-7"));
         assertTrue(c.isCompletedExceptionally());
         assertEquals(0, pending.size());
         assertFalse(pending.scanDue(ms(10_000)));
+    }
+
+    @Test
+    void shouldCountATimeoutBeforeItsWaiterFails() {
+        PendingRequest a = request("a", ms(100));
+        pending.add(a);
+        long[] seen = {-1};
+        // A waiter (a test, a metrics check) must find the timeout counted when its future fails.
+        a.whenComplete((m, e) -> seen[0] = counters.read(LoopCounters.REQUESTS_TIMED_OUT));
+        assertEquals(1, pending.expire(ms(100), counters, "conn"));
+        assertEquals(1, seen[0]);
     }
 
     @Test
@@ -120,7 +134,7 @@ class PendingRequestsTest {
             requests.add(p);
             pending.add(p);
         }
-        assertEquals(35, pending.expire(ms(134), "conn"));
+        assertEquals(35, pending.expire(ms(134), counters, "conn"));
         assertEquals(5, pending.size());
         assertEquals(35, requests.stream().filter(PendingRequest::isCompletedExceptionally).count());
         assertFalse(pending.scanDue(ms(134)));
