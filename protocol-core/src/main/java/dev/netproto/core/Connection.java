@@ -82,7 +82,6 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private final EventLoop loop;
     private final SocketChannel channel;
-    private final boolean client;
     private final Settings settings;
     private final long id;
     /** The peer as the transport named it (an address, or a text for unnamed peers); printed in descriptions. */
@@ -90,7 +89,6 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private final String transport;
     /** {@code conn#id peer}, built on first use (see {@link #description()}). */
     private String description;
-    private final LoopCounters counters;
     /** The client that owns this connection; null on the server side. */
     private final CoreClient owner;
     /** The TLS layer between socket and codec; null for plaintext transports. */
@@ -100,15 +98,18 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private final FrameReader reader;
     private final FrameWriter writer;
-    private final SecurityStage security;
+    /** Dropped once the session is established without protecting frames (none, tls): it has nothing left to do. */
+    private SecurityStage security;
     /** Created when HELLO negotiates compression; null otherwise (no compressed frame is then accepted). */
     private BodyInflater inflater;
     /** Created with the first request or GOAWAY, so that an idle connection does not hold it. */
     private InboundDispatcher dispatcher;
     /** Requests awaiting their answer; clients only, null on the server side. */
     private final PendingRequests pending;
-    private final Liveness liveness;
-    private final FlowControl flow;
+    /** The times {@link Liveness} judges: when the phase started, when the last frame came, the last PING. */
+    private long phaseStartNs;
+    private long lastFrameNs;
+    private long lastPingNs;
 
     /** Index in the loop's connection array; written by {@link EventLoop}. */
     int loopIndex = -1;
@@ -116,9 +117,13 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private volatile int state;
     private volatile int peerMaxFrameLength = PRE_HELLO_MAX_LENGTH;
     private volatile boolean goAwayReceived;
+    /** Whether new sends are accepted: false while queued output is over the high watermark (FlowControl). */
+    private volatile boolean writable = true;
+    private boolean overHigh;
+    /** Whether the socket is full and the write stall is being timed, since {@link #stallSinceNs}. */
+    private boolean writeStalled;
+    private long stallSinceNs;
 
-    /** The authenticated peer; null while anonymous. */
-    private PeerIdentity identity;
     /** What handlers see of the peer, built on first use. */
     private Peer peerView;
     private SelectionKey key;
@@ -127,7 +132,6 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private boolean readSuspended;
     private boolean outputShutdown;
     private boolean inRead;
-    private int interestOps;
     private int lingerBytes;
     private EventLoop.Timer timer;
     private ErrorCode closeCode = ErrorCode.NORMAL;
@@ -145,29 +149,32 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         this.loop = loop;
         this.channel = channel;
         this.owner = owner;
-        this.client = owner != null;
         this.settings = settings;
         this.id = IDS.incrementAndGet();
         this.remote = remote;
         this.transport = transport;
         this.tls = engine == null ? null : new TlsWire(engine, settings.security().tlsEngines(), channel, loop, this);
         this.readBuffered = engine == null ? null : this::readBufferedInput;
-        this.counters = loop.counters();
+        LoopCounters counters = loop.counters();
         this.reader = new FrameReader(loop.pool(), this, counters, PRE_HELLO_MAX_LENGTH);
-        this.writer = new FrameWriter(new Outbound(loop.pool()), counters, this, this, settings.compressMinLength(),
-            settings.maxCompressionRatio(), loop.compressibility());
+        this.writer = new FrameWriter(new Outbound(loop.pool()), counters, this);
         this.security = new SecurityStage(settings.securityName(), settings.security().newSession(this), reader,
             writer, this);
-        this.pending = client ? new PendingRequests(settings.requestTimeoutNs()) : null;
+        this.pending = isClient() ? new PendingRequests(settings.requestTimeoutNs()) : null;
         long now = settings.clock().nanoTime();
-        this.liveness = new Liveness(settings.connectTimeoutNs(), settings.handshakeTimeoutNs(),
-            settings.idleTimeoutNs(), settings.heartbeatNs(), settings.missedHeartbeats(), now);
-        this.flow = new FlowControl(settings.lowWatermark(), settings.highWatermark(), settings.writeTimeoutNs());
-        this.state = client ? CONNECTING : AWAIT_HELLO;
+        this.phaseStartNs = now;
+        this.lastFrameNs = now;
+        this.lastPingNs = now;
+        this.state = isClient() ? CONNECTING : AWAIT_HELLO;
     }
 
     EventLoop loop() {
         return loop;
+    }
+
+    /** Whether this side opened the connection (a client's, with an owner) rather than accepted it. */
+    private boolean isClient() {
+        return owner != null;
     }
 
     boolean isOpen() {
@@ -180,7 +187,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     /** Whether new sends are accepted: false while queued output is above the high watermark. Any thread. */
     boolean isWritable() {
-        return flow.isWritable();
+        return writable;
     }
 
     /** Whether the peer sent GOAWAY: no new requests may go on this connection. Any thread. */
@@ -205,7 +212,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private InboundDispatcher dispatcher() {
         InboundDispatcher d = dispatcher;
         if (d == null) {
-            d = new InboundDispatcher(this, settings, writer, inflater, counters);
+            d = new InboundDispatcher(this, settings, writer, inflater, loop.counters());
             dispatcher = d;
         }
         return d;
@@ -215,7 +222,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     Peer peer() {
         Peer p = peerView;
         if (p == null) {
-            p = new Peer(String.valueOf(remote), transport, settings.securityName(), identity);
+            p = new Peer(String.valueOf(remote), transport, settings.securityName(), null);
             peerView = p;
         }
         return p;
@@ -235,7 +242,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     @Override
     public SecurityRole role() {
-        return client ? SecurityRole.CLIENT : SecurityRole.SERVER;
+        return isClient() ? SecurityRole.CLIENT : SecurityRole.SERVER;
     }
 
     @Override
@@ -262,14 +269,13 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     void startAccepted(boolean overLimit) {
         try {
             key = loop.register(channel, SelectionKey.OP_READ, this);
-            interestOps = SelectionKey.OP_READ;
         } catch (IOException e) {
             closeNow(ErrorCode.TRANSPORT_ERROR, "registering failed: " + e.getMessage(), e);
             return;
         }
         opened();
         if (overLimit) {
-            counters.increment(LoopCounters.CONNECTIONS_REFUSED);
+            loop.counters().increment(LoopCounters.CONNECTIONS_REFUSED);
             LOG.warn("{}: refused: the server has its maximum of {} connections", this, settings.maxConnections());
             closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS,
                 "the server has its maximum of " + settings.maxConnections() + " connections");
@@ -280,8 +286,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     void startClient() {
         try {
             boolean connected = channel.isConnected();
-            interestOps = connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT;
-            key = loop.register(channel, interestOps, this);
+            key = loop.register(channel, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
             opened();
             if (connected) {
                 onConnected();
@@ -293,15 +298,14 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private void opened() {
         loop.addConnection(this);
-        counters.increment(LoopCounters.CONNECTIONS_OPENED);
-        counters.increment(LoopCounters.CONNECTIONS_ACTIVE);
+        loop.counters().increment(LoopCounters.CONNECTIONS_OPENED);
+        loop.counters().increment(LoopCounters.CONNECTIONS_ACTIVE);
     }
 
     private void onConnected() {
-        interestOps = SelectionKey.OP_READ;
-        key.interestOps(interestOps);
+        key.interestOps(SelectionKey.OP_READ);
         state = AWAIT_HELLO;
-        liveness.phaseStarted(settings.clock().nanoTime());
+        phaseStartNs = settings.clock().nanoTime();
         List<String> parameters = security.offer();
         if (parameters != null) {
             security.helloSent(writer.helloCopy(settings.hello().offer(parameters)));
@@ -317,25 +321,27 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return;
         }
         long now = settings.clock().nanoTime();
-        if (s == OPEN && flow.stallExpired(now)) {
+        if (s == OPEN && settings.flow().stallExpired(writeStalled, now, stallSinceNs)) {
             abort(ErrorCode.TIMEOUT, "queued output (" + writer.queuedBytes() + " bytes) made no progress for "
                 + Liveness.millis(settings.writeTimeoutNs()) + " ms", null);
             return;
         }
-        if (s == OPEN && liveness.quietFor(now, EventLoop.TICK_NS)) {
+        if (s == OPEN && Liveness.quietFor(now, lastFrameNs, EventLoop.TICK_NS)) {
             // Nothing received for a tick: idle, so give back the output queue's arrays (most output answers input).
             writer.trim();
         }
-        int verdict = liveness.check(s == CONNECTING, s == OPEN, now);
+        Liveness liveness = settings.liveness();
+        int verdict = liveness.check(s == CONNECTING, s == OPEN, now, phaseStartNs, lastFrameNs, lastPingNs);
         if (verdict == Liveness.SEND_PING) {
-            counters.increment(LoopCounters.PINGS_SENT);
+            lastPingNs = now;
+            loop.counters().increment(LoopCounters.PINGS_SENT);
             writer.ping(now);
         } else if (verdict != Liveness.OK) {
-            closeWithError(ErrorCode.TIMEOUT, liveness.reason(verdict, now));
+            closeWithError(ErrorCode.TIMEOUT, liveness.reason(verdict, now, lastFrameNs));
             return;
         }
         if (s == OPEN && pending != null && pending.scanDue(now)) {
-            pending.expire(now, counters, this);
+            pending.expire(now, loop.counters(), this);
             drainedAfterGoAway();
         }
     }
@@ -388,7 +394,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         String what = state == CONNECTING ? "connect failed: " : "transport failed: ";
         LOG.debug("{}: {}{}", this, what, e.toString());
         if (state != CONNECTING) {
-            counters.error(ErrorCode.TRANSPORT_ERROR);
+            loop.counters().error(ErrorCode.TRANSPORT_ERROR);
         }
         closeNow(ErrorCode.TRANSPORT_ERROR, what + e.getMessage(), e);
     }
@@ -412,12 +418,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 if (n == 0) {
                     return;
                 }
-                counters.add(LoopCounters.BYTES_RECEIVED, n);
+                loop.counters().add(LoopCounters.BYTES_RECEIVED, n);
                 buf.flip();
                 // Read before decoding: a frame's handler may complete a future whose waiter moves a test clock.
                 long receivedNs = settings.clock().nanoTime();
                 if (reader.read(target) > 0) {
-                    liveness.frameReceived(receivedNs);
+                    lastFrameNs = receivedNs;
                 }
                 if (state >= CLOSING || n < room) {
                     return;
@@ -454,7 +460,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (n < 0) {
             closeNow(closeCode, closeReason, null);
         } else if (n > 0) {
-            counters.add(LoopCounters.BYTES_RECEIVED, n);
+            loop.counters().add(LoopCounters.BYTES_RECEIVED, n);
             lingerBytes += n;
             if (lingerBytes > LINGER_MAX_BYTES) {
                 closeNow(closeCode, closeReason, null);
@@ -512,7 +518,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             }
             return true;
         }
-        if (type == TYPE_HELLO || type == TYPE_CLOSE || type == TYPE_HANDSHAKE && security.handshaking()) {
+        if (type == TYPE_HELLO || type == TYPE_CLOSE || type == TYPE_HANDSHAKE && handshaking()) {
             return true;
         }
         return unexpected(type);
@@ -520,9 +526,15 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private boolean unexpected(int type) {
         closeWithError(ErrorCode.UNEXPECTED_FRAME, FrameDescriptor.typeName(type) + " frame not allowed "
-            + (security.handshaking() ? "during the " + settings.securityName() + " handshake (only HANDSHAKE and "
+            + (handshaking() ? "during the " + settings.securityName() + " handshake (only HANDSHAKE and "
                 + "CLOSE until the session is open)" : "in state " + stateName()));
         return false;
+    }
+
+    /** Whether the security handshake runs: after HELLO, until the session is established. */
+    private boolean handshaking() {
+        SecurityStage s = security;
+        return s != null && s.handshaking();
     }
 
     @Override
@@ -553,9 +565,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             length = body.buf.limit();
         }
         try {
-            PendingRequest p = client ? pending.remove(requestId) : null;
+            PendingRequest p = isClient() ? pending.remove(requestId) : null;
             if (p == null) {
-                counters.increment(LoopCounters.LATE_RESPONSES);
+                loop.counters().increment(LoopCounters.LATE_RESPONSES);
                 LOG.debug("{}: dropped a response to request {} that is not pending", this,
                     Integer.toUnsignedString(requestId));
                 return;
@@ -572,10 +584,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     @Override
     public void onError(ByteBuffer b, int requestId, int code, int offset, int length) {
         ErrorCode known = ErrorCode.fromCode(code);
-        counters.error(known);
-        PendingRequest p = client ? pending.remove(requestId) : null;
+        loop.counters().error(known);
+        PendingRequest p = isClient() ? pending.remove(requestId) : null;
         if (p == null) {
-            counters.increment(LoopCounters.LATE_RESPONSES);
+            loop.counters().increment(LoopCounters.LATE_RESPONSES);
             LOG.debug("{}: dropped an error for request {} that is not pending", this,
                 Integer.toUnsignedString(requestId));
             return;
@@ -615,7 +627,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         ErrorCode known = ErrorCode.fromCode(code);
         String text = Texts.decode(b, offset + 2, length - 2);
         if (known != ErrorCode.NORMAL && known != ErrorCode.SHUTTING_DOWN) {
-            counters.error(known);
+            loop.counters().error(known);
             LOG.info("{}: peer closed the connection with {}: {}", this, known, text);
         }
         // Answers produced before the CLOSE arrived (in this same read) still go out: one write attempt.
@@ -630,7 +642,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     @Override
     public void onHello(ByteBuffer b, int offset, int length) {
         // A HELLO during the security handshake is a second one: the state is AWAIT_HELLO until the session opens.
-        if (state != AWAIT_HELLO || security.handshaking()) {
+        if (state != AWAIT_HELLO || handshaking()) {
             unexpected(TYPE_HELLO);
             return;
         }
@@ -642,7 +654,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return;
         }
         HelloNegotiator negotiator = settings.hello();
-        String problem = negotiator.check(hello, client);
+        String problem = negotiator.check(hello, isClient());
         if (problem != null) {
             closeWithError(ErrorCode.NEGOTIATION_FAILED, problem);
             return;
@@ -651,13 +663,14 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         var codec = negotiator.chooseCompression(hello.compression());
         if (codec != null) {
             reader.compression(codec.name());
-            writer.compression(codec);
+            writer.compression(codec, settings.compressMinLength(), settings.maxCompressionRatio(),
+                loop.compressibility());
             inflater = new BodyInflater(loop.pool(), settings.maxFrameLength(), settings.maxCompressionRatio(), this);
             inflater.codec(codec);
         }
         byte[] received = new byte[length];
         b.get(offset, received);
-        if (client) {
+        if (isClient()) {
             security.startClient(hello.securityParameters(), received);
             return;
         }
@@ -681,13 +694,19 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (state != AWAIT_HELLO) {
             return;
         }
-        identity = peer;
         if (peer != null) {
+            // Authenticated: what handlers will see is known now. Anonymous peers get theirs on first use.
+            peerView = new Peer(String.valueOf(remote), transport, settings.securityName(), peer);
             LOG.debug("{}: {} session established with {}", this, settings.securityName(), peer.name());
+        }
+        if (!security.protectsFrames()) {
+            // Nothing left for the session to do: give it up now rather than carry it for the connection's life.
+            security.destroy();
+            security = null;
         }
         state = OPEN;
         reader.opened(settings.maxFrameLength());
-        counters.increment(LoopCounters.HANDSHAKES_COMPLETED);
+        loop.counters().increment(LoopCounters.HANDSHAKES_COMPLETED);
         if (owner != null) {
             owner.onConnected(this);
         }
@@ -702,16 +721,26 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     @Override
     public void frameQueued(long queuedBytes) {
-        if (flow.queued(queuedBytes) && !client) {
-            // The peer is not reading what we send; reading more of its requests would only queue more output.
-            readSuspended = true;
-            counters.increment(LoopCounters.READS_SUSPENDED);
-            updateInterest();
+        if (settings.flow().passesHigh(overHigh, queuedBytes)) {
+            onHighWatermark();
         }
         markDirty();
     }
 
+    private void onHighWatermark() {
+        overHigh = true;
+        writable = false;
+        if (!isClient()) {
+            // The peer is not reading what we send; reading more of its requests would only queue more output.
+            readSuspended = true;
+            loop.counters().increment(LoopCounters.READS_SUSPENDED);
+            updateInterest();
+        }
+    }
+
     private void onLowWatermark() {
+        overHigh = false;
+        writable = true;
         if (readSuspended) {
             readSuspended = false;
             updateInterest();
@@ -730,8 +759,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         }
         boolean reading = !readSuspended && (tls == null || !tls.tasksRunning());
         int ops = (reading ? SelectionKey.OP_READ : 0) | (writeInterest ? SelectionKey.OP_WRITE : 0);
-        if (ops != interestOps) {
-            interestOps = ops;
+        if (ops != key.interestOps()) {
             key.interestOps(ops);
         }
     }
@@ -765,7 +793,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return false;
         }
         dispatcher().answered();
-        counters.error(code);
+        loop.counters().error(code);
         writer.error(requestId, code, text);
         return true;
     }
@@ -861,7 +889,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         boolean blocked = tls == null ? !writer.isEmpty()
             : tls.hasPendingOutput() || !writer.isEmpty() && !tls.isHandshaking();
         if (!blocked) {
-            flow.flowing();
+            writeStalled = false;
             if (writeInterest) {
                 writeInterest = false;
                 updateInterest();
@@ -878,13 +906,16 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             }
         } else {
             // The socket is full: time the stall (the clock is read only on this slow path).
-            flow.blocked(progress, settings.clock().nanoTime());
+            if (FlowControl.restartsStall(progress, writeStalled)) {
+                writeStalled = true;
+                stallSinceNs = settings.clock().nanoTime();
+            }
             if (!writeInterest) {
                 writeInterest = true;
                 updateInterest();
             }
         }
-        if (flow.drained(writer.queuedBytes())) {
+        if (settings.flow().fallsUnderLow(overHigh, writer.queuedBytes())) {
             onLowWatermark();
         }
     }
@@ -924,9 +955,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private void reportError(ErrorCode code, String reason) {
         LOG.warn("{}: closing: {} ({})", this, reason, code);
-        counters.error(code);
+        loop.counters().error(code);
         if (state < OPEN) {
-            counters.increment(LoopCounters.HANDSHAKES_FAILED);
+            loop.counters().increment(LoopCounters.HANDSHAKES_FAILED);
         }
         if (settings.errorListener() != null) {
             try {
@@ -989,7 +1020,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (tls != null) {
             tls.release();
         }
-        security.destroy();
+        if (security != null) {
+            security.destroy();
+            security = null;
+        }
         try {
             channel.close();
         } catch (IOException ignore) {
@@ -1000,11 +1034,11 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             reader.release();
         }
         ConnectionClosedException failure = failWaiters(cause);
-        flow.closed();
+        writable = true;
         if (loopIndex >= 0) {
             loop.removeConnection(this);
-            counters.increment(LoopCounters.CONNECTIONS_CLOSED);
-            counters.add(LoopCounters.CONNECTIONS_ACTIVE, -1);
+            loop.counters().increment(LoopCounters.CONNECTIONS_CLOSED);
+            loop.counters().add(LoopCounters.CONNECTIONS_ACTIVE, -1);
         }
         if (settings.openConnections() != null) {
             settings.openConnections().decrementAndGet();

@@ -45,54 +45,62 @@ final class FrameWriter {
         void frameQueued(long queuedBytes);
     }
 
+    /** What compressing needs, created when HELLO negotiates compression: an idle plain connection holds none. */
+    private record Compression(CompressionProvider codec, int minLength, int maxRatio,
+                               Compressibility compressibility) {
+    }
+
+    /**
+     * What sealing needs, created when a security session protects frames: the protection, and the frames
+     * reserved sealed and not yet sealed (buffer, header offset, plaintext length), in wire order.
+     */
+    private static final class Sealing {
+        final FrameProtection protection;
+        ByteBuffer[] buffers = new ByteBuffer[8];
+        int[] offsets = new int[8];
+        int[] lengths = new int[8];
+        int count;
+
+        Sealing(FrameProtection protection) {
+            this.protection = protection;
+        }
+    }
+
     private final Outbound outbound;
     private final LoopCounters counters;
+    /** The connection: told about each frame, and named (through its {@code toString()}) in log lines. */
     private final Queued queued;
-    private final Object owner;
-    private final int compressMinLength;
-    private final int maxCompressionRatio;
-    private final Compressibility compressibility;
-    private CompressionProvider codec;
-    private FrameProtection protection;
+    private Compression compression;
+    private Sealing sealing;
     private int frameOffset;
     private int payloadOffset;
 
-    // Frames reserved sealed and not yet sealed: their buffer, header offset and plaintext length.
-    private ByteBuffer[] sealBuffers;
-    private int[] sealOffsets;
-    private int[] sealLengths;
-    private int sealCount;
-
-    /**
-     * @param owner names the connection in log lines; its {@code toString()} is called only when logging
-     */
-    FrameWriter(Outbound outbound, LoopCounters counters, Queued queued, Object owner, int compressMinLength,
-                int maxCompressionRatio, Compressibility compressibility) {
+    FrameWriter(Outbound outbound, LoopCounters counters, Queued queued) {
         this.outbound = outbound;
         this.counters = counters;
         this.queued = queued;
-        this.owner = owner;
-        this.compressMinLength = compressMinLength;
-        this.maxCompressionRatio = maxCompressionRatio;
-        this.compressibility = compressibility;
     }
 
-    /** Compresses eligible bodies with this algorithm from now on (negotiated in HELLO). */
-    void compression(CompressionProvider codec) {
-        this.codec = codec;
+    /**
+     * Compresses eligible bodies with this algorithm from now on (negotiated in HELLO).
+     *
+     * @param minLength       bodies shorter than this are sent as they are
+     * @param maxRatio        a body is sent compressed only within this ratio, which every receiver enforces
+     * @param compressibility the loop's entropy sample, which predicts whether a body will shrink
+     */
+    void compression(CompressionProvider codec, int minLength, int maxRatio, Compressibility compressibility) {
+        this.compression = new Compression(codec, minLength, maxRatio, compressibility);
     }
 
     /** Seals every frame reserved from now on. */
     void protect(FrameProtection protection) {
-        this.protection = protection;
-        this.sealBuffers = new ByteBuffer[8];
-        this.sealOffsets = new int[8];
-        this.sealLengths = new int[8];
+        this.sealing = new Sealing(protection);
     }
 
     /** The protection frames are sealed with; null while they travel in the clear. */
     FrameProtection protection() {
-        return protection;
+        Sealing s = sealing;
+        return s == null ? null : s.protection;
     }
 
     /**
@@ -100,13 +108,13 @@ final class FrameWriter {
      * returned buffer before it reserves anything else.
      */
     ByteBuffer frame(int type, int requestId, int payloadLength) {
-        FrameProtection p = protection;
-        int wireLength = p == null ? payloadLength : p.sealedLength(payloadLength);
+        Sealing s = sealing;
+        int wireLength = s == null ? payloadLength : s.protection.sealedLength(payloadLength);
         ByteBuffer b = outbound.reserve(HEADER_LENGTH + wireLength);
         int o = outbound.reservedOffset();
         FrameCodec.writeHeader(b, o, type, 0, requestId, wireLength);
-        if (p != null) {
-            addSealPending(b, o, payloadLength);
+        if (s != null) {
+            addSealPending(s, b, o, payloadLength);
         }
         frameOffset = o;
         payloadOffset = o + HEADER_LENGTH;
@@ -182,13 +190,14 @@ final class FrameWriter {
     void data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
         int prefix = route == null ? 0 : 1 + route.length;
         int bodyLength = body.remaining();
-        CompressionProvider c = codec;
-        if (c == null || !compress || bodyLength < compressMinLength || !compressibility.likelyCompressible(body)) {
+        Compression z = compression;
+        if (z == null || !compress || bodyLength < z.minLength() || !z.compressibility().likelyCompressible(body)) {
             ByteBuffer out = frame(type, requestId, prefix + bodyLength);
             writePrefix(out, route);
             out.put(payloadOffset + prefix, body, body.position(), bodyLength);
             return;
         }
+        CompressionProvider c = z.codec();
         int bound = c.maxCompressedLength(bodyLength);
         int reserved = prefix + COMPRESSED_LENGTH_PREFIX + bound;
         ByteBuffer out = frame(type, requestId, reserved);
@@ -200,8 +209,8 @@ final class FrameWriter {
             compressed = c.compress(body, outbound.reservedSegment().region(at + COMPRESSED_LENGTH_PREFIX, bound));
         } catch (RuntimeException e) {
             // The frame is already reserved: fill it with the plain body rather than leave a hole in the stream.
-            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", owner, c.name(), bodyLength,
-                e);
+            LOG.warn("{}: {} failed to compress a body of {} bytes; sent uncompressed", queued, c.name(),
+                bodyLength, e);
             compressed = Integer.MAX_VALUE - COMPRESSED_LENGTH_PREFIX;
         } finally {
             body.position(start);
@@ -211,7 +220,7 @@ final class FrameWriter {
         // zeros far more than 1:1024, and the receiver would take that for a bomb). Both count the compressed data
         // alone, without its length prefix (PROTOCOL.md section 5.1).
         if (COMPRESSED_LENGTH_PREFIX + compressed < bodyLength
-            && CompressionLimits.withinRatio(compressed, bodyLength, maxCompressionRatio)) {
+            && CompressionLimits.withinRatio(compressed, bodyLength, z.maxRatio())) {
             out.put(frameOffset + FLAGS_OFFSET, (byte) FLAG_COMPRESSED);
             out.putInt(at, bodyLength);
             payload = prefix + COMPRESSED_LENGTH_PREFIX + compressed;
@@ -233,10 +242,11 @@ final class FrameWriter {
 
     /** Gives back the unused end of the last frame's reservation, whose payload came out shorter. */
     private void shrinkLast(ByteBuffer out, int reservedPayload, int payload) {
-        FrameProtection p = protection;
+        Sealing s = sealing;
         int unused;
-        if (p != null) {
-            sealLengths[sealCount - 1] = payload;
+        if (s != null) {
+            FrameProtection p = s.protection;
+            s.lengths[s.count - 1] = payload;
             out.putInt(frameOffset + LENGTH_OFFSET, p.sealedLength(payload));
             unused = p.sealedLength(reservedPayload) - p.sealedLength(payload);
         } else {
@@ -249,31 +259,32 @@ final class FrameWriter {
 
     // ---------------------------------------------------------------- sealing and writing
 
-    private void addSealPending(ByteBuffer buffer, int offset, int plainLength) {
-        if (sealCount == sealBuffers.length) {
-            int n = sealCount * 2;
-            sealBuffers = Arrays.copyOf(sealBuffers, n);
-            sealOffsets = Arrays.copyOf(sealOffsets, n);
-            sealLengths = Arrays.copyOf(sealLengths, n);
+    private static void addSealPending(Sealing s, ByteBuffer buffer, int offset, int plainLength) {
+        int n = s.count;
+        if (n == s.buffers.length) {
+            s.buffers = Arrays.copyOf(s.buffers, n * 2);
+            s.offsets = Arrays.copyOf(s.offsets, n * 2);
+            s.lengths = Arrays.copyOf(s.lengths, n * 2);
         }
-        sealBuffers[sealCount] = buffer;
-        sealOffsets[sealCount] = offset;
-        sealLengths[sealCount] = plainLength;
-        sealCount++;
+        s.buffers[n] = buffer;
+        s.offsets[n] = offset;
+        s.lengths[n] = plainLength;
+        s.count = n + 1;
     }
 
     /** Seals every frame queued since the last call, in order; counts the protection's key updates. */
     void sealPending() {
-        FrameProtection p = protection;
-        if (p == null || sealCount == 0) {
+        Sealing s = sealing;
+        if (s == null || s.count == 0) {
             return;
         }
+        FrameProtection p = s.protection;
         long before = p.keyUpdates();
-        for (int i = 0; i < sealCount; i++) {
-            p.seal(sealBuffers[i], sealOffsets[i], sealLengths[i]);
-            sealBuffers[i] = null;
+        for (int i = 0; i < s.count; i++) {
+            p.seal(s.buffers[i], s.offsets[i], s.lengths[i]);
+            s.buffers[i] = null;
         }
-        sealCount = 0;
+        s.count = 0;
         long after = p.keyUpdates();
         if (after != before) {
             counters.add(LoopCounters.NOISE_REKEYS, after - before);
@@ -308,9 +319,10 @@ final class FrameWriter {
     void releaseAll() {
         counters.add(LoopCounters.OUTBOUND_BYTES, -outbound.queuedBytes());
         outbound.releaseAll();
-        if (sealBuffers != null) {
-            Arrays.fill(sealBuffers, null);
+        Sealing s = sealing;
+        if (s != null) {
+            Arrays.fill(s.buffers, null);
+            s.count = 0;
         }
-        sealCount = 0;
     }
 }

@@ -3,12 +3,16 @@ package dev.netproto.core;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A connection's clocks: how long its current phase (connecting, HELLO and handshake) has run, how long since the
- * last frame arrived, and when it last sent a PING. Each tick the connection asks {@link #check} for a verdict
- * and acts on it; this class decides, the connection closes or pings. Pure arithmetic on times it is given, so
- * that tests drive it with numbers.
+ * The liveness rules of one server's or client's connections: how long the transport connect and the HELLO and
+ * security handshake may take, how long an open connection may receive nothing, and when to send PING or give up
+ * on a peer that misses heartbeats. Each tick the connection asks {@link #check} for a verdict on its three times
+ * (when its phase started, when the last frame arrived, when it last sent PING) and acts on it; this class
+ * decides, the connection closes or pings.
  *
- * <p><b>Threading.</b> The owning event loop's thread only.
+ * <p>The times live in the connection, not here, so that an idle connection pays three longs for its liveness
+ * and not an object: this class is immutable, shared by every connection of its server or client, and pure
+ * arithmetic on the times it is given, so that tests drive it with numbers. Times compare only by difference
+ * ({@link dev.netproto.api.NanoClock} has an arbitrary origin).
  */
 final class Liveness {
     /** Nothing to do. */
@@ -21,7 +25,7 @@ final class Liveness {
     static final int IDLE_TIMEOUT = 3;
     /** No frame arrived for the configured number of heartbeat intervals. */
     static final int HEARTBEATS_MISSED = 4;
-    /** Quiet for a heartbeat interval: send a PING (recorded as sent). */
+    /** Quiet for a heartbeat interval and no PING within one: send a PING now (and record when). */
     static final int SEND_PING = 5;
 
     private final long connectTimeoutNs;
@@ -29,46 +33,36 @@ final class Liveness {
     private final long idleTimeoutNs;
     private final long heartbeatNs;
     private final int missedHeartbeats;
-    private long phaseStartNs;
-    private long lastFrameNs;
-    private long lastPingNs;
 
+    /**
+     * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for no limit
+     * @param handshakeTimeoutNs how long HELLO and the handshake may take; 0 for no limit
+     * @param idleTimeoutNs      close an open connection after this long without a frame; 0 for no limit
+     * @param heartbeatNs        PING after this long without a frame; 0 for no heartbeats
+     * @param missedHeartbeats   intervals without a frame, after the first, before the peer is dead
+     */
     Liveness(long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long heartbeatNs,
-             int missedHeartbeats, long now) {
+             int missedHeartbeats) {
         this.connectTimeoutNs = connectTimeoutNs;
         this.handshakeTimeoutNs = handshakeTimeoutNs;
         this.idleTimeoutNs = idleTimeoutNs;
         this.heartbeatNs = heartbeatNs;
         this.missedHeartbeats = missedHeartbeats;
-        this.phaseStartNs = now;
-        this.lastFrameNs = now;
-        // Not 0: clock values compare only by difference and may be negative, and from 0 no ping would be due.
-        this.lastPingNs = now;
-    }
-
-    /** A new phase starts (the transport connected: HELLO begins). */
-    void phaseStarted(long now) {
-        phaseStartNs = now;
-    }
-
-    /** A frame arrived. */
-    void frameReceived(long now) {
-        lastFrameNs = now;
-    }
-
-    /** Whether nothing arrived for at least {@code ns}. */
-    boolean quietFor(long now, long ns) {
-        return now - lastFrameNs >= ns;
     }
 
     /**
      * Decides what the tick must do.
      *
-     * @param connecting whether the transport is still connecting
-     * @param open       whether HELLO and the handshake are done
-     * @return one of the verdicts of this class
+     * @param connecting   whether the transport is still connecting
+     * @param open         whether HELLO and the handshake are done
+     * @param now          the connection's clock, read once for the tick
+     * @param phaseStartNs when the current phase (connecting, then HELLO) started
+     * @param lastFrameNs  when the last frame arrived (or the connection was created)
+     * @param lastPingNs   when the last PING was sent (or the connection was created)
+     * @return one of the verdicts of this class; on {@link #SEND_PING} the caller records {@code now} as the time
+     *     of its last PING
      */
-    int check(boolean connecting, boolean open, long now) {
+    int check(boolean connecting, boolean open, long now, long phaseStartNs, long lastFrameNs, long lastPingNs) {
         if (connecting) {
             return expired(now - phaseStartNs, connectTimeoutNs) ? CONNECT_TIMEOUT : OK;
         }
@@ -84,7 +78,6 @@ final class Liveness {
                 return HEARTBEATS_MISSED;
             }
             if (quiet >= heartbeatNs && now - lastPingNs >= heartbeatNs) {
-                lastPingNs = now;
                 return SEND_PING;
             }
         }
@@ -92,7 +85,7 @@ final class Liveness {
     }
 
     /** The CLOSE reason of a timeout verdict. */
-    String reason(int verdict, long now) {
+    String reason(int verdict, long now, long lastFrameNs) {
         return switch (verdict) {
             case CONNECT_TIMEOUT -> "transport connect did not complete within " + millis(connectTimeoutNs) + " ms";
             case HANDSHAKE_TIMEOUT -> "HELLO did not complete within " + millis(handshakeTimeoutNs) + " ms";
@@ -101,6 +94,11 @@ final class Liveness {
                 + millis(now - lastFrameNs) + " ms)";
             default -> throw new IllegalArgumentException("not a timeout: " + verdict);
         };
+    }
+
+    /** Whether nothing arrived for at least {@code ns}. */
+    static boolean quietFor(long now, long lastFrameNs, long ns) {
+        return now - lastFrameNs >= ns;
     }
 
     static boolean expired(long elapsedNs, long timeoutNs) {

@@ -49,6 +49,11 @@ final class SecurityStage implements SecuritySession.Handshake {
         this.events = events;
     }
 
+    /** Whether the session installed a frame protection, which the connection then needs until it closes. */
+    boolean protectsFrames() {
+        return protection != null;
+    }
+
     /** Whether HANDSHAKE frames are expected now: after HELLO and until the session is established. */
     boolean handshaking() {
         return started && !established;

@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
  * @param hello              the HELLO rules with this side's values
  * @param idleSpinNs         how long a loop carrying these connections polls before it blocks; 0 for not at all
+ * @param liveness           the timeout and heartbeat rules built from the durations above, shared
+ * @param flow               the backpressure rules built from the watermarks and write timeout above, shared
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 String securityName, SecurityMechanism security, int maxFrameLength, NanoClock clock,
@@ -46,7 +48,14 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
                 long heartbeatNs, int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight,
                 long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
-                int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs) {
+                int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs,
+                Liveness liveness, FlowControl flow) {
+
+    /** The rules derived from the durations and limits, built once: each connection refers to them. */
+    Settings {
+        liveness = new Liveness(connectTimeoutNs, handshakeTimeoutNs, idleTimeoutNs, heartbeatNs, missedHeartbeats);
+        flow = new FlowControl(lowWatermark, highWatermark, writeTimeoutNs);
+    }
 
     static Settings forServer(ServerConfig config, SecurityMechanism security, RouteTable routes,
                               Executor blockingExecutor, CompressionProvider[] compressors) {
@@ -58,7 +67,7 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(config.maxFrameLength(), config.security().name(), compressors),
-            config.idleSpin().toNanos());
+            config.idleSpin().toNanos(), null, null);
     }
 
     static Settings forClient(ClientOptions options, SecurityMechanism security, CompressionProvider[] compressors) {
@@ -71,6 +80,6 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(options.maxFrameLength(), options.security().name(), compressors),
-            options.idleSpin().toNanos());
+            options.idleSpin().toNanos(), null, null);
     }
 }

@@ -17,71 +17,51 @@ class FlowControlTest {
 
     @Test
     void shouldStopTakingSendsOnceAboveTheHighWatermark() {
-        assertTrue(flow.isWritable());
-        assertFalse(flow.queued(HIGH), "at the watermark is not above it");
-        assertTrue(flow.isWritable());
-        assertTrue(flow.queued(HIGH + 1));
-        assertFalse(flow.isWritable());
-        assertFalse(flow.queued(HIGH + 1), "the transition is reported once");
-        assertFalse(flow.queued(HIGH * 10));
-        assertFalse(flow.isWritable());
+        assertFalse(flow.passesHigh(false, HIGH), "at the watermark is not above it");
+        assertTrue(flow.passesHigh(false, HIGH + 1));
+        assertFalse(flow.passesHigh(true, HIGH + 1), "the transition is reported once");
+        assertFalse(flow.passesHigh(true, HIGH * 10));
     }
 
     @Test
     void shouldResumeOnceUnderTheLowWatermark() {
-        assertFalse(flow.drained(0), "nothing to resume before the high watermark was passed");
-        flow.queued(HIGH + 1);
-        assertFalse(flow.drained(HIGH), "between the watermarks");
-        assertFalse(flow.drained(LOW), "at the low watermark is not under it");
-        assertFalse(flow.isWritable());
-        assertTrue(flow.drained(LOW - 1));
-        assertTrue(flow.isWritable());
-        assertFalse(flow.drained(0), "the transition is reported once");
-        assertFalse(flow.queued(HIGH), "back under, the high watermark counts anew");
-        assertTrue(flow.queued(HIGH + 1));
+        assertFalse(flow.fallsUnderLow(false, 0), "nothing to resume before the high watermark was passed");
+        assertFalse(flow.fallsUnderLow(true, HIGH), "between the watermarks");
+        assertFalse(flow.fallsUnderLow(true, LOW), "at the low watermark is not under it");
+        assertTrue(flow.fallsUnderLow(true, LOW - 1));
+        assertFalse(flow.passesHigh(false, HIGH), "back under, the high watermark counts anew");
+        assertTrue(flow.passesHigh(false, HIGH + 1));
     }
 
     @Test
     void shouldExpireAStallWithoutProgress() {
-        assertFalse(flow.stallExpired(T0), "no stall");
-        flow.blocked(false, T0);
-        assertFalse(flow.stallExpired(T0 + TIMEOUT_NS - 1));
-        assertTrue(flow.stallExpired(T0 + TIMEOUT_NS));
-        flow.blocked(false, T0 + 400);
-        assertTrue(flow.stallExpired(T0 + TIMEOUT_NS), "no progress does not restart the clock");
+        assertFalse(flow.stallExpired(false, T0 + TIMEOUT_NS * 10, T0), "no stall");
+        assertTrue(FlowControl.restartsStall(false, false), "a new stall starts the clock");
+        assertFalse(flow.stallExpired(true, T0 + TIMEOUT_NS - 1, T0));
+        assertTrue(flow.stallExpired(true, T0 + TIMEOUT_NS, T0));
+        assertFalse(FlowControl.restartsStall(false, true), "no progress does not restart the clock");
     }
 
     @Test
     void shouldRestartTheStallClockOnProgress() {
-        flow.blocked(false, T0);
-        flow.blocked(true, T0 + 400);
-        assertFalse(flow.stallExpired(T0 + TIMEOUT_NS));
-        assertFalse(flow.stallExpired(T0 + 400 + TIMEOUT_NS - 1));
-        assertTrue(flow.stallExpired(T0 + 400 + TIMEOUT_NS));
+        assertTrue(FlowControl.restartsStall(true, true));
+        long restarted = T0 + 400;
+        assertFalse(flow.stallExpired(true, T0 + TIMEOUT_NS, restarted));
+        assertFalse(flow.stallExpired(true, restarted + TIMEOUT_NS - 1, restarted));
+        assertTrue(flow.stallExpired(true, restarted + TIMEOUT_NS, restarted));
     }
 
     @Test
-    void shouldEndTheStallWhenTheSocketTakesEverything() {
-        flow.blocked(false, T0);
-        flow.flowing();
-        assertFalse(flow.stallExpired(T0 + TIMEOUT_NS * 10));
-        flow.blocked(false, T0 + 10_000);
-        assertFalse(flow.stallExpired(T0 + 10_000 + TIMEOUT_NS - 1), "a new stall starts its own clock");
-        assertTrue(flow.stallExpired(T0 + 10_000 + TIMEOUT_NS));
+    void shouldExpireAtAnyClockOrigin() {
+        for (long t0 : new long[] {0, Long.MAX_VALUE - 100, Long.MIN_VALUE + 100}) {
+            assertFalse(flow.stallExpired(true, t0 + TIMEOUT_NS - 1, t0), "origin " + t0);
+            assertTrue(flow.stallExpired(true, t0 + TIMEOUT_NS, t0), "origin " + t0);
+        }
     }
 
     @Test
     void shouldNeverExpireWithoutAWriteTimeout() {
         FlowControl noTimeout = new FlowControl(LOW, HIGH, 0);
-        noTimeout.blocked(false, T0);
-        assertFalse(noTimeout.stallExpired(Long.MAX_VALUE));
-    }
-
-    @Test
-    void shouldReleaseSendersWhenClosed() {
-        flow.queued(HIGH + 1);
-        assertFalse(flow.isWritable());
-        flow.closed();
-        assertTrue(flow.isWritable());
+        assertFalse(noTimeout.stallExpired(true, Long.MAX_VALUE, T0));
     }
 }

@@ -53,9 +53,19 @@ class FrameWriterTest {
         pool.close();
     }
 
+    /** The compression limits {@link #compress} gives the writer; set with the writer. */
+    private int maxRatio;
+    private Compressibility compressibility;
+
     private FrameWriter writer(int maxRatio, Compressibility compressibility) {
-        return new FrameWriter(outbound, counters, queued::add, "test-connection", MIN_LENGTH, maxRatio,
-            compressibility);
+        this.maxRatio = maxRatio;
+        this.compressibility = compressibility;
+        return new FrameWriter(outbound, counters, queued::add);
+    }
+
+    /** Negotiates compression on the current writer, as HELLO does. */
+    private void compress(CompressionProvider codec) {
+        writer.compression(codec, MIN_LENGTH, maxRatio, compressibility);
     }
 
     /** Deflate, counting its calls; it can be told to fail. */
@@ -261,7 +271,7 @@ class FrameWriterTest {
 
     @Test
     void shouldCompressAnEligibleBodyInPlace() throws IOException {
-        writer.compression(deflate);
+        compress(deflate);
         byte[] body = text(4000);
         writer.data(TYPE_REQUEST, 5, ROUTE, ByteBuffer.wrap(body), true);
         writer.ping(1);
@@ -286,7 +296,7 @@ class FrameWriterTest {
     @Test
     void shouldCompressOnlyWhenNegotiatedAllowedAndLongEnough() throws IOException {
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(text(4000)), true);
-        writer.compression(deflate);
+        compress(deflate);
         writer.data(TYPE_RESPONSE, 2, null, ByteBuffer.wrap(text(4000)), false);
         writer.data(TYPE_RESPONSE, 3, null, ByteBuffer.wrap(text(MIN_LENGTH - 1)), true);
         assertEquals(0, deflate.compressCalls);
@@ -301,7 +311,7 @@ class FrameWriterTest {
 
     @Test
     void shouldNotTryToCompressWhatTheSampleJudgesIncompressible() throws IOException {
-        writer.compression(deflate);
+        compress(deflate);
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(random(4096)), true);
         assertEquals(0, deflate.compressCalls);
         assertEquals(HEADER_LENGTH + 4096, writer.queuedBytes());
@@ -311,7 +321,7 @@ class FrameWriterTest {
     @Test
     void shouldSendABodyThatDidNotShrinkPlainFromTheSameReservation() throws IOException {
         writer = writer(CompressionLimits.MAX_RATIO_DEFAULT, new Compressibility(8));
-        writer.compression(deflate);
+        compress(deflate);
         byte[] body = random(4096);
         writer.data(TYPE_MESSAGE, 0, ROUTE, ByteBuffer.wrap(body), true);
         writer.pong(3);
@@ -330,7 +340,7 @@ class FrameWriterTest {
     @Test
     void shouldSendPlainWhatCompressedBeyondTheRatioCap() throws IOException {
         writer = writer(4, new Compressibility());
-        writer.compression(deflate);
+        compress(deflate);
         byte[] body = text(4000);
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(body), true);
         assertEquals(1, deflate.compressCalls);
@@ -341,7 +351,7 @@ class FrameWriterTest {
 
     @Test
     void shouldSendPlainWhenTheCompressorFails() throws IOException {
-        writer.compression(deflate);
+        compress(deflate);
         deflate.fail = true;
         byte[] body = text(2000);
         ByteBuffer src = ByteBuffer.wrap(body);
@@ -417,7 +427,7 @@ class FrameWriterTest {
     void shouldShrinkACompressedFrameUnderProtection() throws IOException {
         XorTagProtection protection = new XorTagProtection();
         writer.protect(protection);
-        writer.compression(deflate);
+        compress(deflate);
         byte[] body = text(4000);
         writer.data(TYPE_REQUEST, 8, ROUTE, ByteBuffer.wrap(body), true);
         writer.ping(5);
@@ -465,7 +475,7 @@ class FrameWriterTest {
         writer.handshake(new byte[10]);
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(new byte[100]), false);
         assertEquals(List.of(24L, 50L, 166L), queued);
-        writer.compression(deflate);
+        compress(deflate);
         writer.data(TYPE_RESPONSE, 2, null, ByteBuffer.wrap(text(4000)), true);
         assertEquals(4, queued.size());
         assertTrue(queued.get(3) >= writer.queuedBytes(), "told before the unused room is given back");

@@ -27,15 +27,57 @@ class LivenessTest {
         return TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
-    private static Liveness liveness(long connectMs, long handshakeMs, long idleMs, long heartbeatMs, int missed,
-                                     long now) {
-        return new Liveness(ms(connectMs), ms(handshakeMs), ms(idleMs), ms(heartbeatMs), missed, now);
+    /**
+     * One connection's three times, kept as {@code Connection} keeps them, judged by a shared {@link Liveness}: the
+     * phase starts and the first frame and PING count from creation, and a SEND_PING verdict records the PING.
+     */
+    private static final class Times {
+        final Liveness rules;
+        long phaseStartNs;
+        long lastFrameNs;
+        long lastPingNs;
+
+        Times(Liveness rules, long now) {
+            this.rules = rules;
+            this.phaseStartNs = now;
+            this.lastFrameNs = now;
+            this.lastPingNs = now;
+        }
+
+        void phaseStarted(long now) {
+            phaseStartNs = now;
+        }
+
+        void frameReceived(long now) {
+            lastFrameNs = now;
+        }
+
+        int check(boolean connecting, boolean open, long now) {
+            int verdict = rules.check(connecting, open, now, phaseStartNs, lastFrameNs, lastPingNs);
+            if (verdict == SEND_PING) {
+                lastPingNs = now;
+            }
+            return verdict;
+        }
+
+        String reason(int verdict, long now) {
+            return rules.reason(verdict, now, lastFrameNs);
+        }
+
+        boolean quietFor(long now, long ns) {
+            return Liveness.quietFor(now, lastFrameNs, ns);
+        }
+    }
+
+    private static Times liveness(long connectMs, long handshakeMs, long idleMs, long heartbeatMs, int missed,
+                                  long now) {
+        return new Times(new Liveness(ms(connectMs), ms(handshakeMs), ms(idleMs), ms(heartbeatMs), missed), now);
     }
 
     @Test
     void shouldTimeTheTransportConnect() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            Times l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
             assertEquals(OK, l.check(true, false, t0 + ms(3_000) - 1), "origin " + t0);
             assertEquals(CONNECT_TIMEOUT, l.check(true, false, t0 + ms(3_000)), "origin " + t0);
             assertEquals("transport connect did not complete within 3000 ms", l.reason(CONNECT_TIMEOUT, t0));
@@ -47,7 +89,7 @@ class LivenessTest {
     @Test
     void shouldTimeHelloAndTheHandshakeFromThePhaseStart() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            Times l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
             l.phaseStarted(t0 + ms(1_000));
             assertEquals(OK, l.check(false, false, t0 + ms(5_000)), "5 s since construction, 4 s since connect");
             assertEquals(OK, l.check(false, false, t0 + ms(6_000) - 1), "origin " + t0);
@@ -61,7 +103,7 @@ class LivenessTest {
     @Test
     void shouldCloseAnOpenConnectionThatReceivedNothingForTheIdleTimeout() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
+            Times l = liveness(3_000, 5_000, 30_000, 0, 3, t0);
             l.frameReceived(t0 + ms(10_000));
             assertEquals(OK, l.check(false, true, t0 + ms(40_000) - 1), "origin " + t0);
             assertEquals(IDLE_TIMEOUT, l.check(false, true, t0 + ms(40_000)), "origin " + t0);
@@ -74,7 +116,7 @@ class LivenessTest {
     @Test
     void shouldPingOncePerQuietHeartbeatIntervalThenGiveUp() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
+            Times l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
             String at = "origin " + t0;
             assertEquals(OK, l.check(false, true, t0 + ms(999)), at);
             assertEquals(SEND_PING, l.check(false, true, t0 + ms(1_000)), at);
@@ -92,7 +134,7 @@ class LivenessTest {
     @Test
     void shouldPingOnlyWhenQuietAndNotAgainWithinAnInterval() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
+            Times l = liveness(3_000, 5_000, 0, 1_000, 3, t0);
             String at = "origin " + t0;
             for (long t = 900; t <= 9_000; t += 900) {
                 l.frameReceived(t0 + ms(t));
@@ -112,7 +154,7 @@ class LivenessTest {
     @Test
     void shouldPreferTheIdleTimeoutToMissedHeartbeats() {
         for (long t0 : ORIGINS) {
-            Liveness l = liveness(3_000, 5_000, 2_000, 1_000, 3, t0);
+            Times l = liveness(3_000, 5_000, 2_000, 1_000, 3, t0);
             assertEquals(SEND_PING, l.check(false, true, t0 + ms(1_000)));
             assertEquals(IDLE_TIMEOUT, l.check(false, true, t0 + ms(2_000)));
         }
@@ -120,7 +162,7 @@ class LivenessTest {
 
     @Test
     void shouldApplyOnlyThePhaseTimeoutBeforeTheConnectionIsOpen() {
-        Liveness l = liveness(3_000, 5_000, 1_000, 500, 1, 0);
+        Times l = liveness(3_000, 5_000, 1_000, 500, 1, 0);
         assertEquals(OK, l.check(true, false, ms(2_999)), "no idle or heartbeat verdict while connecting");
         assertEquals(OK, l.check(false, false, ms(4_999)), "nor during HELLO");
         assertEquals(IDLE_TIMEOUT, l.check(false, true, ms(4_999)));
@@ -128,13 +170,13 @@ class LivenessTest {
 
     @Test
     void shouldNeverPingWithoutAHeartbeat() {
-        Liveness l = liveness(3_000, 5_000, 0, 0, 3, 0);
+        Times l = liveness(3_000, 5_000, 0, 0, 3, 0);
         assertEquals(OK, l.check(false, true, ms(1_000_000)));
     }
 
     @Test
     void shouldTellHowLongItWasQuiet() {
-        Liveness l = liveness(3_000, 5_000, 0, 0, 3, -ms(50));
+        Times l = liveness(3_000, 5_000, 0, 0, 3, -ms(50));
         l.frameReceived(ms(100));
         assertFalse(l.quietFor(ms(199), ms(100)));
         assertTrue(l.quietFor(ms(200), ms(100)));
@@ -142,7 +184,7 @@ class LivenessTest {
 
     @Test
     void shouldGiveNoReasonForAVerdictThatIsNotATimeout() {
-        Liveness l = liveness(3_000, 5_000, 0, 0, 3, 0);
+        Times l = liveness(3_000, 5_000, 0, 0, 3, 0);
         assertEquals("not a timeout: 5", assertThrows(IllegalArgumentException.class,
             () -> l.reason(SEND_PING, 0)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> l.reason(OK, 0));

@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.PeerIdentity;
-import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecuritySession;
 import java.io.IOException;
@@ -49,9 +48,7 @@ class SecurityStageTest {
     private final BufferPool pool = new BufferPool(counters);
     private final RecordingFrames frames = new RecordingFrames();
     private final FrameReader reader = new FrameReader(pool, frames, counters, FrameDescriptor.PRE_HELLO_MAX_LENGTH);
-    private final FrameWriter writer = new FrameWriter(new Outbound(pool), counters, queuedBytes -> { },
-        "test-connection", Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
-        new Compressibility());
+    private final FrameWriter writer = new FrameWriter(new Outbound(pool), counters, queuedBytes -> { });
     private final List<String> events = new ArrayList<>();
     private final SecurityStage.Events recorder = new SecurityStage.Events() {
         @Override

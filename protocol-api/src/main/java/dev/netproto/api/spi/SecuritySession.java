@@ -80,7 +80,11 @@ public interface SecuritySession {
             + "handshake");
     }
 
-    /** Wipes the session's secrets; called once when the connection closes. The default does nothing. */
+    /**
+     * Wipes the session's secrets. Called once: when the connection closes, or as soon as the session is
+     * established if it installed no {@link FrameProtection} (it has nothing left to do, and an idle connection
+     * should not carry it). The default does nothing.
+     */
     default void destroy() {
     }
 
