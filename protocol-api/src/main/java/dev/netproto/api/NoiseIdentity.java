@@ -1,7 +1,6 @@
 package dev.netproto.api;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -20,21 +19,13 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPrivateKeySpec;
-import java.security.spec.XECPublicKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
-import javax.crypto.KeyAgreement;
 import javax.security.auth.Destroyable;
 
 /**
@@ -86,7 +77,6 @@ public final class NoiseIdentity implements Destroyable, AutoCloseable {
     /** What a key file's first line starts with, whatever its version. */
     private static final String HEADER_FAMILY = "netproto-noise-private-key-v";
     private static final int BASE64_KEY_CHARS = 44;
-    private static final BigInteger BASE_POINT_U = BigInteger.valueOf(9);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> GROUP_AND_OTHERS = EnumSet.of(
         PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
@@ -102,7 +92,7 @@ public final class NoiseIdentity implements Destroyable, AutoCloseable {
 
     private NoiseIdentity(byte[] privateKey) {
         this.privateKey = privateKey;
-        this.publicKey = NoisePublicKey.of(publicFromPrivate(privateKey));
+        this.publicKey = NoisePublicKey.derive(privateKey);
     }
 
     /**
@@ -429,22 +419,6 @@ public final class NoiseIdentity implements Destroyable, AutoCloseable {
             return null;
         } finally {
             Arrays.fill(text, (byte) 0);
-        }
-    }
-
-    /** X25519(k, 9): the public key of a private scalar. The JDK has no direct call for it. */
-    private static byte[] publicFromPrivate(byte[] scalar) {
-        try {
-            KeyFactory keys = KeyFactory.getInstance("X25519");
-            PrivateKey k = keys.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
-            PublicKey base = keys.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BASE_POINT_U));
-            KeyAgreement agreement = KeyAgreement.getInstance("X25519");
-            agreement.init(k);
-            agreement.doPhase(base, true);
-            return agreement.generateSecret();
-        } catch (GeneralSecurityException e) {
-            // X25519 is required of every JDK since 11 (JEP 324); only a broken provider setup gets here.
-            throw new IllegalStateException("X25519 is not available from the JDK's providers: " + e, e);
         }
     }
 

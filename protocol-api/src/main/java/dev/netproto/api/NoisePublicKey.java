@@ -1,11 +1,20 @@
 package dev.netproto.api;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.XECPrivateKeySpec;
+import java.security.spec.XECPublicKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
+import javax.crypto.KeyAgreement;
 
 /**
  * The public half of a Noise static key: an X25519 public key of RFC 7748, 32 bytes, the little-endian
@@ -52,6 +61,36 @@ public final class NoisePublicKey {
             throw new IllegalArgumentException("a Noise public key is " + LENGTH + " bytes, not " + bytes.length);
         }
         return new NoisePublicKey(bytes.clone());
+    }
+
+    /**
+     * Derives the public key of an X25519 private scalar: X25519(k, 9), the product with the base point (RFC 7748),
+     * on the JDK's XDH implementation, which has no direct call for it. This is the one derivation in netproto:
+     * {@link NoiseIdentity} and the {@code security-noise} module both use it.
+     *
+     * @param privateKey the 32-byte scalar, unclamped (X25519 clamps it); not modified
+     * @return its public key
+     * @throws IllegalArgumentException if {@code privateKey} is not 32 bytes long
+     * @throws IllegalStateException    if the JDK's providers have no X25519 (required of every JDK since 11)
+     */
+    public static NoisePublicKey derive(byte[] privateKey) {
+        Objects.requireNonNull(privateKey, "privateKey");
+        if (privateKey.length != LENGTH) {
+            throw new IllegalArgumentException("an X25519 private key is " + LENGTH + " bytes, not "
+                + privateKey.length);
+        }
+        try {
+            KeyFactory keys = KeyFactory.getInstance("X25519");
+            PrivateKey k = keys.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, privateKey));
+            PublicKey base = keys.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519,
+                BigInteger.valueOf(9)));
+            KeyAgreement agreement = KeyAgreement.getInstance("X25519");
+            agreement.init(k);
+            agreement.doPhase(base, true);
+            return new NoisePublicKey(agreement.generateSecret());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("X25519 is not available from the JDK's providers: " + e, e);
+        }
     }
 
     /**

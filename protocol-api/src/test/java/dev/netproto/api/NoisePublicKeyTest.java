@@ -98,4 +98,21 @@ class NoisePublicKeyTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NoisePublicKey.parse(text));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
     }
+
+    /** RFC 7748 section 6.1: Alice's and Bob's key pairs. */
+    @Test
+    void shouldDeriveThePublicKeysOfRfc7748() {
+        HexFormat hex = HexFormat.of();
+        assertArrayEquals(hex.parseHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"),
+            NoisePublicKey.derive(hex.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+                .bytes());
+        assertArrayEquals(hex.parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"),
+            NoisePublicKey.derive(hex.parseHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+                .bytes());
+        byte[] key = hex.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        NoisePublicKey.derive(key);
+        assertEquals("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", hex.formatHex(key),
+            "the private key is not modified");
+        assertThrows(IllegalArgumentException.class, () -> NoisePublicKey.derive(new byte[31]));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.netproto.security.noise;
 
+import dev.netproto.api.NoisePublicKey;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -31,7 +32,7 @@ public final class NoiseKeyPair implements AutoCloseable {
     private NoiseKeyPair(byte[] privateKey, X25519 dh) {
         this.privateKey = privateKey;
         this.jcaPrivateKey = dh.privateKey(privateKey);
-        this.publicKey = dh.publicFromPrivate(jcaPrivateKey);
+        this.publicKey = NoisePublicKey.derive(privateKey).bytes();
     }
 
     /**

@@ -18,16 +18,14 @@ import javax.crypto.KeyAgreement;
  * <p>Conversions: a public key's 32 bytes are the little-endian u-coordinate; RFC 7748 section 5 requires the most
  * significant bit of the last byte to be masked before use, which {@link #publicKey(byte[])} does (the JDK reduces the
  * result modulo p). A private key is the raw 32-byte scalar; the JDK clamps it when it multiplies, so the unclamped
- * bytes are what we store and hand over. There is no JCA call that derives a public key from a private one, so
- * {@link #publicFromPrivate} computes X25519(k, 9), the product with the base point.
+ * bytes are what we store and hand over. Deriving a public key from a private one is
+ * {@link dev.netproto.api.NoisePublicKey#derive}, the one derivation in netproto.
  *
  * <p>Not thread-safe: it holds one {@link KeyAgreement}; each {@link HandshakeState} has its own.
  */
 final class X25519 {
     /** DHLEN: bytes of a public key, of a private key and of a shared secret. */
     static final int DH_LENGTH = 32;
-
-    private static final BigInteger BASE_POINT_U = BigInteger.valueOf(9);
 
     private final KeyFactory keyFactory;
     private final KeyAgreement agreement;
@@ -99,23 +97,6 @@ final class X25519 {
             // Noise section 12.1 allows.
             throw new NoiseException(NoiseException.Reason.INVALID_PUBLIC_KEY,
                 "X25519 with the peer's public key gave an all-zero result (low-order point)", e);
-        } catch (GeneralSecurityException e) {
-            throw failProvider(e);
-        }
-    }
-
-    /**
-     * Derives the public key of a private key: X25519(k, 9).
-     *
-     * @param local the private key
-     * @return the 32-byte public key
-     */
-    byte[] publicFromPrivate(PrivateKey local) {
-        try {
-            PublicKey base = keyFactory.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, BASE_POINT_U));
-            byte[] out = new byte[DH_LENGTH];
-            agree(local, base, out, 0);
-            return out;
         } catch (GeneralSecurityException e) {
             throw failProvider(e);
         }
