@@ -308,7 +308,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         phaseStartNs = settings.clock().nanoTime();
         List<String> parameters = security.offer();
         if (parameters != null) {
-            security.helloSent(writer.helloCopy(settings.hello().offer(parameters)));
+            security.helloSent(writer.hello(settings.hello().offer(parameters)));
         }
     }
 
@@ -678,7 +678,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (chosen == null) {
             return;
         }
-        byte[] sent = writer.helloCopy(negotiator.answer(codec, chosen));
+        byte[] sent = writer.hello(negotiator.answer(codec, chosen));
         security.startServer(received, sent);
     }
 

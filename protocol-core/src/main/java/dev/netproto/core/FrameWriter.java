@@ -131,13 +131,8 @@ final class FrameWriter {
 
     // ---------------------------------------------------------------- control frames
 
-    void hello(Hello hello) {
-        ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
-        hello.encode(out, payloadOffset);
-    }
-
     /** Queues HELLO and returns its payload as sent, which a security handshake binds. */
-    byte[] helloCopy(Hello hello) {
+    byte[] hello(Hello hello) {
         ByteBuffer out = frame(TYPE_HELLO, 0, hello.encodedLength());
         hello.encode(out, payloadOffset);
         byte[] sent = new byte[hello.encodedLength()];

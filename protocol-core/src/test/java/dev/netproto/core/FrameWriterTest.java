@@ -226,7 +226,7 @@ class FrameWriterTest {
     @Test
     void shouldReturnTheHelloPayloadAsSent() throws IOException {
         Hello hello = new HelloNegotiator(4096, "none", new CompressionProvider[0]).offer(List.of());
-        byte[] copy = writer.helloCopy(hello);
+        byte[] copy = writer.hello(hello);
         assertArrayEquals(written(null).get(0).payload(), copy);
         assertEquals(hello.encodedLength(), copy.length);
     }
