@@ -6,10 +6,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * A message received from a peer: a request, a one-way message or a response.
  *
- * <p><b>Lifetime.</b> A message passed to a {@link Handler} is a view over the connection's receive buffer, valid
- * only until the handler returns; copy what you keep (for example with {@link #bodyBytes()}). A message delivered
- * through a {@link java.util.concurrent.CompletableFuture}, or to a blocking handler, owns its bytes and stays valid.
- * This lets the receive path of a non-blocking handler allocate nothing per message.
+ * <p><b>Lifetime.</b> A message passed to a non-blocking {@link Handler} is a view over the connection's receive
+ * buffer, valid only on the event loop and only until the handler returns: copy what you keep (for example with
+ * {@link #bodyBytes()}). Using it afterwards, or from another thread, throws {@link IllegalStateException}: never
+ * another request's data. A handler that answers later calls {@link Reply#defer()} before it returns; its message
+ * then owns a copy of its body and stays valid on any thread. A {@link java.nio.ByteBuffer} returned by
+ * {@link #body()} is a view valid only while the handler runs (call {@code body()} again after deferring). A message
+ * delivered through a {@link java.util.concurrent.CompletableFuture}, or to a blocking handler, owns its bytes and
+ * stays valid. This lets the receive path of a non-blocking handler that answers at once allocate nothing per
+ * message.
  */
 public interface Message {
 

@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
  *
  * <p><b>Threading and lifetime.</b> The reply given to a non-blocking handler may be used only on the calling
  * thread and only until the handler returns. To answer later, or from another thread, call {@link #defer()} during
- * the call and use the reply it returns. The reply given to a blocking handler is already deferred.
+ * the call and use the reply it returns: deferring also keeps the handler's {@link Message} valid after it returns,
+ * on any thread (the message then owns a copy of its body). The reply given to a blocking handler is already
+ * deferred.
  *
  * <p>A request gets exactly one answer: the first {@code send} or {@code fail} wins and later ones return
  * {@code false}. If a non-blocking handler returns without answering a request and without deferring, the peer

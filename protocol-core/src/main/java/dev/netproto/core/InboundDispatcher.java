@@ -51,6 +51,18 @@ final class InboundDispatcher {
         return lastRequestIdReceived;
     }
 
+    /**
+     * The running handler deferred its answer: its message becomes its own (a copy of the body, valid on any
+     * thread after the handler returns), and later messages are viewed through a new instance.
+     */
+    void detachMessage() {
+        InboundMessage current = inbound;
+        if (current != null && !current.isDetached()) {
+            current.detach();
+            inbound = null;
+        }
+    }
+
     /** An admitted request was answered: it no longer counts against the in-flight limit. */
     void answered() {
         if (inFlight > 0) {
@@ -122,10 +134,14 @@ final class InboundDispatcher {
 
     private void dispatch(RouteTable.Route route, int requestId, PooledBuffer src, int bodyOffset, int bodyLength) {
         if (reply == null) {
-            inbound = new InboundMessage(connection);
-            reply = new LoopReply(connection);
+            reply = new LoopReply(connection, this);
         }
         InboundMessage inbound = this.inbound;
+        if (inbound == null) {
+            // First request, or the previous instance was detached by a deferred handler.
+            inbound = new InboundMessage(connection);
+            this.inbound = inbound;
+        }
         LoopReply reply = this.reply;
         inbound.set(route.nameString, requestId, src, bodyOffset, bodyLength);
         reply.arm(requestId);
@@ -140,7 +156,9 @@ final class InboundDispatcher {
             return;
         } finally {
             reply.disarm();
-            inbound.clear();
+            if (!inbound.isDetached()) {
+                inbound.clear();
+            }
         }
         if (reply.unanswered()) {
             connection.sendError(requestId, ErrorCode.NO_REPLY,

@@ -10,13 +10,16 @@ import java.nio.ByteBuffer;
  */
 final class LoopReply implements Reply {
     private final Connection connection;
+    /** Told when the handler defers, so that its message stays valid after it returns. */
+    private final InboundDispatcher dispatcher;
     private int requestId;
     private boolean armed;
     private boolean answered;
     private boolean deferred;
 
-    LoopReply(Connection connection) {
+    LoopReply(Connection connection, InboundDispatcher dispatcher) {
         this.connection = connection;
+        this.dispatcher = dispatcher;
     }
 
     void arm(int requestId) {
@@ -63,6 +66,7 @@ final class LoopReply implements Reply {
             throw new IllegalStateException("request " + requestId + " was already answered or deferred");
         }
         deferred = true;
+        dispatcher.detachMessage();
         return new DeferredReply(connection, requestId);
     }
 
