@@ -276,9 +276,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         opened();
         if (overLimit) {
             loop.counters().increment(LoopCounters.CONNECTIONS_REFUSED);
-            LOG.warn("{}: refused: the server has its maximum of {} connections", this, settings.maxConnections());
-            closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS,
-                "the server has its maximum of " + settings.maxConnections() + " connections");
+            String reason = "refused: the server has its maximum of " + settings.maxConnections() + " connections";
+            settings.errorLog().report(ErrorCode.TOO_MANY_CONNECTIONS, this, reason, loop::schedule);
+            closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS, reason);
         }
     }
 
@@ -954,7 +954,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     }
 
     private void reportError(ErrorCode code, String reason) {
-        LOG.warn("{}: closing: {} ({})", this, reason, code);
+        settings.errorLog().report(code, this, reason, loop::schedule);
         loop.counters().error(code);
         if (state < OPEN) {
             loop.counters().increment(LoopCounters.HANDSHAKES_FAILED);

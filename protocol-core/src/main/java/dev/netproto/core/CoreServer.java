@@ -35,11 +35,13 @@ final class CoreServer implements Server {
     private final List<Endpoint> endpoints;
     private final MetricsProvider metricsProvider;
     private final ExecutorService ownedExecutor;
+    private final ErrorLog errorLog;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private CoreServer(EventLoopGroup group, List<Endpoint> endpoints, MetricsProvider metricsProvider,
-                       ExecutorService ownedExecutor) {
+                       ExecutorService ownedExecutor, ErrorLog errorLog) {
         this.group = group;
+        this.errorLog = errorLog;
         this.endpoints = List.copyOf(endpoints);
         this.metricsProvider = metricsProvider;
         this.ownedExecutor = ownedExecutor;
@@ -95,7 +97,7 @@ final class CoreServer implements Server {
             }
             throw e;
         }
-        CoreServer server = new CoreServer(group, bound, metrics, owned);
+        CoreServer server = new CoreServer(group, bound, metrics, owned, settings.errorLog());
         metrics.register(group.metrics());
         LOG.info("listening on {}", bound);
         return server;
@@ -162,6 +164,8 @@ final class CoreServer implements Server {
             ownedExecutor.shutdown();
         }
         metricsProvider.unregister(group.metrics());
+        // Summaries of errors still being summed up would otherwise be lost with the loops' timers.
+        errorLog.flushAll();
         LOG.info("stopped listening on {}", endpoints);
         if (failure instanceof RuntimeException e) {
             throw e;

@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param idleSpinNs         how long a loop carrying these connections polls before it blocks; 0 for not at all
  * @param liveness           the timeout and heartbeat rules built from the durations above, shared
  * @param flow               the backpressure rules built from the watermarks and write timeout above, shared
+ * @param errorLog           the rate-limited WARN log of connections that end with an error, shared
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 String securityName, SecurityMechanism security, int maxFrameLength, NanoClock clock,
@@ -49,12 +50,13 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
                 long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
                 int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs,
-                Liveness liveness, FlowControl flow) {
+                Liveness liveness, FlowControl flow, ErrorLog errorLog) {
 
     /** The rules derived from the durations and limits, built once: each connection refers to them. */
     Settings {
         liveness = new Liveness(connectTimeoutNs, handshakeTimeoutNs, idleTimeoutNs, heartbeatNs, missedHeartbeats);
         flow = new FlowControl(lowWatermark, highWatermark, writeTimeoutNs);
+        errorLog = new ErrorLog(clock::nanoTime);
     }
 
     static Settings forServer(ServerConfig config, SecurityMechanism security, RouteTable routes,
@@ -67,7 +69,7 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(config.maxFrameLength(), config.security().name(), compressors),
-            config.idleSpin().toNanos(), null, null);
+            config.idleSpin().toNanos(), null, null, null);
     }
 
     static Settings forClient(ClientOptions options, SecurityMechanism security, CompressionProvider[] compressors) {
@@ -80,6 +82,6 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(options.maxFrameLength(), options.security().name(), compressors),
-            options.idleSpin().toNanos(), null, null);
+            options.idleSpin().toNanos(), null, null, null);
     }
 }
