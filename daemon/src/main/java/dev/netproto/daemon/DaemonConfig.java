@@ -15,6 +15,9 @@ import dev.netproto.api.Security;
 import dev.netproto.api.Server;
 import dev.netproto.api.ServerBuilder;
 import dev.netproto.api.TransportOptions;
+import dev.netproto.api.spi.MetricsProvider;
+import dev.netproto.api.spi.SecurityProvider;
+import dev.netproto.api.spi.TransportProvider;
 import dev.netproto.transport.tls.TlsConfig;
 import dev.netproto.transport.tls.TlsContexts;
 import java.io.IOException;
@@ -29,7 +32,12 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -84,8 +92,9 @@ import java.util.stream.Collectors;
  * files are checked for existence here; their content (a parsable certificate, a key that matches it) when the
  * server starts, with the same keys in the messages.
  *
- * <p>Provider names ({@code security}, {@code metrics}) and URI schemes are checked when the server starts, against
- * the providers found; they are only checked for being present here.
+ * <p>Provider names ({@code security}, {@code metrics}) and the schemes of {@code listen} URIs are checked here,
+ * against the providers {@link ServiceLoader} finds, so that an unknown one is reported with the other problems and
+ * its source; the server checks them again when it starts.
  *
  * @param listen         where to listen, at least one URI
  * @param eventLoops     how many event-loop threads serve connections
@@ -183,12 +192,14 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      */
     static DaemonConfig load(Path file, Map<String, String> env, Map<String, List<String>> flags) {
         Map<Key, Object> values = new EnumMap<>(Key.class);
+        Map<Key, String> sources = new EnumMap<>(Key.class);
         List<String> problems = new ArrayList<>();
         if (file != null) {
-            readFile(file, values, problems);
+            readFile(file, values, sources, problems);
         }
-        readEnv(env, values, problems);
-        readFlags(flags, values, problems);
+        readEnv(env, values, sources, problems);
+        readFlags(flags, values, sources, problems);
+        checkProviderNames(values, sources, problems);
         Object listen = values.get(Key.SERVER_LISTEN);
         if (listen instanceof List<?> list && list.isEmpty()) {
             problems.add(Key.SERVER_LISTEN.path() + ": at least one endpoint is required, such as " + DEFAULT_LISTEN);
@@ -385,7 +396,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         return v == null ? fallback : Duration.ofMillis((Integer) v);
     }
 
-    private static void readFile(Path file, Map<Key, Object> values, List<String> problems) {
+    private static void readFile(Path file, Map<Key, Object> values, Map<Key, String> sources,
+                                 List<String> problems) {
         String source = "file " + file;
         JsonNode root;
         try {
@@ -426,12 +438,14 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
                 Object value = fromToml(key, entry.getValue(), source, problems);
                 if (value != null) {
                     values.put(key, value);
+                    sources.put(key, source);
                 }
             }
         }
     }
 
-    private static void readEnv(Map<String, String> env, Map<Key, Object> values, List<String> problems) {
+    private static void readEnv(Map<String, String> env, Map<Key, Object> values, Map<Key, String> sources,
+                                List<String> problems) {
         // Sorted, so that problems come out in the same order on every run.
         for (Map.Entry<String, String> entry : new TreeMap<>(env).entrySet()) {
             String name = entry.getKey();
@@ -448,21 +462,78 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             Object value = fromText(key, List.of(entry.getValue()), source, problems);
             if (value != null) {
                 values.put(key, value);
+                sources.put(key, source);
             }
         }
     }
 
-    private static void readFlags(Map<String, List<String>> flags, Map<Key, Object> values, List<String> problems) {
+    private static void readFlags(Map<String, List<String>> flags, Map<Key, Object> values,
+                                  Map<Key, String> sources, List<String> problems) {
         for (Key key : Key.values()) {
             List<String> given = flags.get(key.flag());
             if (given == null || given.isEmpty()) {
                 continue;
             }
-            Object value = fromText(key, given, "flag " + key.flag(), problems);
+            String source = "flag " + key.flag();
+            Object value = fromText(key, given, source, problems);
             if (value != null) {
                 values.put(key, value);
+                sources.put(key, source);
             }
         }
+    }
+
+    /**
+     * Checks the configured URI schemes and provider names against the providers found, naming the source of
+     * each unknown one. Defaults are not checked here: with their provider missing, the server says so at start.
+     */
+    @SuppressWarnings("unchecked")
+    private static void checkProviderNames(Map<Key, Object> values, Map<Key, String> sources,
+                                           List<String> problems) {
+        Object listen = values.get(Key.SERVER_LISTEN);
+        if (listen != null) {
+            Set<String> schemes = providerNames(TransportProvider.class, TransportProvider::scheme);
+            List<String> uris = (List<String>) listen;
+            for (int i = 0; i < uris.size(); i++) {
+                String scheme = Endpoint.parse(uris.get(i)).scheme();
+                checkKnown(schemes, Key.SERVER_LISTEN.path() + "[" + i + "]", "transport scheme", scheme,
+                    sources.get(Key.SERVER_LISTEN), problems);
+            }
+        }
+        Object security = values.get(Key.SERVER_SECURITY);
+        if (security != null) {
+            checkKnown(providerNames(SecurityProvider.class, SecurityProvider::name), Key.SERVER_SECURITY.path(),
+                "security provider", (String) security, sources.get(Key.SERVER_SECURITY), problems);
+        }
+        Object metrics = values.get(Key.SERVER_METRICS);
+        if (metrics != null) {
+            checkKnown(providerNames(MetricsProvider.class, MetricsProvider::name), Key.SERVER_METRICS.path(),
+                "metrics provider", (String) metrics, sources.get(Key.SERVER_METRICS), problems);
+        }
+    }
+
+    private static void checkKnown(Set<String> found, String key, String kind, String name, String source,
+                                  List<String> problems) {
+        if (found != null && !found.contains(name)) {
+            problems.add(problem(key, "unknown " + kind + " '" + name + "'; found: " + found, source));
+        }
+    }
+
+    /**
+     * The names of the providers of one SPI that {@link ServiceLoader} finds, as the engine will find them; sorted.
+     *
+     * @return the names, or {@code null} when a provider cannot be loaded: the server then reports that at start
+     */
+    private static <T> Set<String> providerNames(Class<T> type, Function<T, String> nameOf) {
+        Set<String> names = new TreeSet<>();
+        try {
+            for (T provider : ServiceLoader.load(type, DaemonConfig.class.getClassLoader())) {
+                names.add(nameOf.apply(provider));
+            }
+        } catch (ServiceConfigurationError e) {
+            return null;
+        }
+        return names;
     }
 
     /** Converts a TOML value, or adds a problem and returns {@code null}. */

@@ -150,6 +150,27 @@ class DaemonConfigTest {
         assertEquals(13, e.problems().size(), () -> String.join("\n", e.problems()));
     }
 
+    /** Before, unknown schemes and provider names surfaced only at start, once every other problem was fixed. */
+    @Test
+    void shouldReportUnknownSchemesAndProvidersWithTheOtherProblemsAndTheirSources() throws IOException {
+        Path file = write("""
+            [server]
+            event_loops = 0
+            security = "psk"
+            """);
+        ConfigurationException e = fails(file, Map.of("NETPROTO_SERVER_METRICS", "prometheus"),
+            Map.of("--listen", List.of("quic://127.0.0.1:7700,tcp://127.0.0.1:7701")));
+        String source = "[file " + file + "]";
+        assertProblem(e, "server.event_loops", "1..1024", "(0)", source);
+        assertProblem(e, "server.security: unknown security provider 'psk'; found: [", "none", "noise", "tls",
+            source);
+        assertProblem(e, "server.metrics: unknown metrics provider 'prometheus'; found: [", "noop",
+            "[env NETPROTO_SERVER_METRICS]");
+        assertProblem(e, "server.listen[0]: unknown transport scheme 'quic'; found: [", "tcp", "tls", "unix",
+            "[flag --listen]");
+        assertEquals(4, e.problems().size(), () -> String.join("\n", e.problems()));
+    }
+
     @Test
     void shouldNameTheUriWhenAListenEntryIsInvalid() throws IOException {
         ConfigurationException e = fails(write("""

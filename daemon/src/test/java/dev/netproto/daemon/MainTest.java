@@ -127,6 +127,18 @@ class MainTest {
     }
 
     @Test
+    void shouldExitTwoReportingAnUnknownSchemeWithTheOtherServeProblemsInOneRun() {
+        assertEquals(2, run(Map.of("NETPROTO_SERVER_EVENT_LOOPS", "many"), "serve", "--listen",
+            "udp://127.0.0.1:0"));
+        String err = err();
+        assertTrue(err.contains("np serve: 2 problems:"), err);
+        assertTrue(err.contains("server.event_loops: expected an integer (\"many\") [env NETPROTO_SERVER_EVENT_LOOPS]"),
+            err);
+        assertTrue(err.contains("server.listen[0]: unknown transport scheme 'udp'; found: ["), err);
+        assertTrue(err.contains("] [flag --listen]"), err);
+    }
+
+    @Test
     void shouldUseDefaultsWhenBenchFlagsAreAbsent() {
         BenchSpec spec = BenchSpec.fromFlags(Flags.parse(List.of(), BenchSpec.FLAGS, Set.of()));
         assertEquals(new BenchSpec("tcp://127.0.0.1:7700", "echo", 1, 1, 64, Duration.ofSeconds(2),

@@ -3,6 +3,7 @@ package dev.netproto.it;
 import dev.netproto.testkit.RequiresProgram;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -299,6 +300,103 @@ class TlsPeersTest {
         // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 is enabled in the JDK by default; only our allow list drops it.
         assertRefused("alert handshake failure", "no cipher suites in common",
             "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256", "-alpn", ALPN);
+    }
+
+    // ---------------------------------------------------------------- renegotiation and key update
+
+    /** s_client with its single-letter commands on: a chunk of standard input starting with R, k or K is one. */
+    private PeerProcess sClientWithCommands(String... options) throws IOException {
+        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect",
+            "127.0.0.1:" + server.endpoints().get(0).port(), "-CAfile", certs.caCertificate().toString(),
+            "-verify_return_error"));
+        command.addAll(List.of(options));
+        return PeerProcess.start(dir, command);
+    }
+
+    /**
+     * Sends HELLO through s_client and waits for our server's HELLO on s_client's output: s_client has then read
+     * the HELLO from its standard input, so that what the test writes next is a chunk of its own (a command).
+     */
+    private void openThrough(PeerProcess peer) throws Exception {
+        peer.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloPayload(1 << 20, Security.TLS)));
+        try {
+            Conditions.await("our server's HELLO at s_client", PEER_TIMEOUT, () -> indexOfFrame(
+                peer.output().getBytes(StandardCharsets.ISO_8859_1), RawPeer.HELLO, 0) >= 0);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + peer.describe(), e);
+        }
+    }
+
+    /**
+     * A TLS 1.2 client that asks for a second handshake on an open connection is refused by our server, which
+     * closes that connection with a reason that says so, and goes on serving another client. (Before, the JDK took
+     * the ClientHello, nothing answered it, and the connection hung until a timeout or unexpected_message.)
+     */
+    @Test
+    void shouldRefuseATls12RenegotiationStartedByOpensslSClientAndServeOtherClients() throws Exception {
+        startServer(serverConfig());
+        try (Client other = Client.connect(uri(), clientOptions(clientConfig()));
+             PeerProcess peer = sClientWithCommands("-tls1_2", "-alpn", ALPN, "-msg")) {
+            assertHandshake(peer, "TLSv1.2");
+            openThrough(peer);
+            peer.write("R\n".getBytes(StandardCharsets.US_ASCII));
+            peer.awaitOutput("RENEGOTIATING", PEER_TIMEOUT);
+            try {
+                Conditions.await("the server to report the refusal", PEER_TIMEOUT, () -> !serverErrors.isEmpty());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + peer.describe(), e);
+            }
+            assertEquals(List.of("HANDSHAKE_FAILED TLS renegotiation refused: the peer started a new handshake on "
+                + "an established TLSv1.2 session"), List.copyOf(serverErrors), peer::describe);
+            assertEquals(1, server.metrics().errors(ErrorCode.HANDSHAKE_FAILED), serverErrors::toString);
+            assertEquals(0, server.metrics().errors(ErrorCode.TRANSPORT_ERROR), serverErrors::toString);
+            // SSLEngine cannot send the no_renegotiation warning: the refusal reaches s_client as close_notify, with
+            // no ServerHello before it (-msg traces both directions).
+            peer.awaitExit(PEER_TIMEOUT);
+            String afterRequest = peer.output().substring(peer.output().indexOf("RENEGOTIATING"));
+            assertTrue(afterRequest.contains("ClientHello"), peer::describe);
+            assertTrue(afterRequest.contains("warning close_notify"), peer::describe);
+            assertFalse(afterRequest.contains("ServerHello"), peer::describe);
+            assertEquals("still served", echo(other, "still served"), "the other connection is untouched");
+        }
+        try (Client after = Client.connect(uri(), clientOptions(clientConfig()))) {
+            assertEquals("new one", echo(after, "new one"));
+        }
+    }
+
+    /** TLS 1.3 has no renegotiation; its KeyUpdate (here one that asks for ours in return) must keep working. */
+    @Test
+    void shouldAnswerATls13KeyUpdateFromOpensslSClientAndKeepServing() throws Exception {
+        startServer(serverConfig());
+        try (PeerProcess peer = sClientWithCommands("-tls1_3", "-alpn", ALPN, "-msg")) {
+            assertHandshake(peer, "TLSv1.3");
+            openThrough(peer);
+            peer.write("K\n".getBytes(StandardCharsets.US_ASCII));
+            peer.awaitOutput("KEYUPDATE", PEER_TIMEOUT);
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frames.writeBytes(RawPeer.frame(RawPeer.REQUEST, REQUEST_ID, RawPeer.requestPayload("echo",
+                "after key update".getBytes(StandardCharsets.US_ASCII))));
+            frames.writeBytes(RawPeer.frame(RawPeer.CLOSE, 0, new byte[] {0, 0}));
+            peer.write(frames.toByteArray());
+            assertEquals(0, peer.awaitExit(PEER_TIMEOUT), peer::describe);
+            byte[] out = peer.output().getBytes(StandardCharsets.ISO_8859_1);
+            int response = indexOfFrame(out, RawPeer.RESPONSE, 0);
+            assertTrue(response >= 0, () -> "no RESPONSE\n" + peer.describe());
+            byte[] body = new byte[ByteBuffer.wrap(out).getInt(response + 12)];
+            ByteBuffer.wrap(out).get(response + 16, body);
+            assertEquals("after key update", new String(body, StandardCharsets.US_ASCII));
+            // -msg traces both KeyUpdates: s_client's, and ours, sent because s_client asked for it.
+            assertTrue(countOf(peer.output(), "KeyUpdate") >= 2, peer::describe);
+        }
+        assertTrue(serverErrors.isEmpty(), serverErrors::toString);
+    }
+
+    private static int countOf(String text, String fragment) {
+        int count = 0;
+        for (int i = text.indexOf(fragment); i >= 0; i = text.indexOf(fragment, i + 1)) {
+            count++;
+        }
+        return count;
     }
 
     // ---------------------------------------------------------------- mutual TLS

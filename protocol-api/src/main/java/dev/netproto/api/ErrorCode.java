@@ -39,8 +39,9 @@ public enum ErrorCode {
      * claimed length broke the maximum frame length or the compression-ratio cap (a decompression bomb). */
     DECOMPRESSION_FAILED(13, true),
     /** The security handshake below the frames failed: a TLS alert, an untrusted or unpinned certificate, a
-     * refused protocol version or application protocol. Reported locally; it never travels in a CLOSE frame,
-     * since no frame can be exchanged before that handshake completes. */
+     * refused protocol version or application protocol; or the peer started a second TLS 1.2 handshake
+     * (renegotiation), which is refused. Reported locally; it never travels in a CLOSE frame, since no frame can be
+     * exchanged before that handshake completes (or, for renegotiation, while it is under way). */
     HANDSHAKE_FAILED(14, true),
     /** A sealed frame did not authenticate: it was modified, dropped, reordered or replayed in transit, or sealed
      * under another key. The session cannot continue, since its nonces are out of step. */

@@ -383,6 +383,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             closeNow(closeCode, closeReason, null);
             return;
         }
+        if (e instanceof TlsWire.RenegotiationRefusedException) {
+            // A handshake refused on an open connection: the peer's fault, not the transport's, and told apart
+            // from other TLS failures by its reason.
+            abort(ErrorCode.HANDSHAKE_FAILED, e.getMessage(), e);
+            return;
+        }
         if (e instanceof SSLException && state != CONNECTING) {
             // Before OPEN counts too: a TLS 1.3 client finishes before the server has judged its certificate, and
             // the ALPN check runs after the engine's handshake; both refusals are handshake failures.

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 
 /*
- * Why this file is a little over 600 lines: SSLEngine's contract (handshake states, delegated tasks, buffer
+ * Why this file is close to 700 lines: SSLEngine's contract (handshake states, delegated tasks, buffer
  * overflow and underflow on both sides, close_notify) is one state machine, and every branch of it is exercised by
  * TlsTransportTest and TlsPeersTest; cutting it in two would split that machine across files.
  */
@@ -30,6 +30,13 @@ import javax.net.ssl.SSLException;
  * Delegated tasks (certificate checks, key generation) run on a virtual thread, never on the loop; meanwhile the
  * connection stops reading, and the loop resumes the handshake once they are done. A finished handshake is
  * checked by the {@link TlsEngineSource} (ALPN) before any frame is read.
+ *
+ * <p><b>Renegotiation.</b> A TLS 1.2 session gets exactly one handshake: a second one (the peer's ClientHello, or a
+ * server's HelloRequest) throws {@link RenegotiationRefusedException} before the engine answers it, and the
+ * connection closes. The JDK would accept the renegotiation, but nothing here drives a handshake after the first
+ * (the session then stalled and died with unexpected_message), and the only JDK switch,
+ * {@code jdk.tls.rejectClientInitiatedRenegotiation}, is a system property read once for the whole JVM. TLS 1.3 has
+ * no renegotiation; its post-handshake messages (KeyUpdate, NewSessionTicket) are answered as before.
  *
  * <p><b>Buffers.</b> Encrypted input and output go through pooled 64 KiB buffers that hold several records, so
  * that one system call carries several records; plaintext is unwrapped straight into the codec's buffer, and
@@ -56,6 +63,18 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     private static final int UNWRAP_BLOCKED = -3;
     private static final int UNWRAP_NOTHING = -4;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    /** The one protocol whose post-handshake messages are not a renegotiation. */
+    private static final String TLS13 = "TLSv1.3";
+
+    /** A handshake started on a TLS 1.2 session whose handshake had finished; the message is the close reason. */
+    static final class RenegotiationRefusedException extends SSLException {
+        private static final long serialVersionUID = 1L;
+
+        RenegotiationRefusedException(String protocol) {
+            super("TLS renegotiation refused: the peer started a new handshake on an established " + protocol
+                + " session");
+        }
+    }
 
     /** What the wire tells its connection. */
     interface Events {
@@ -231,6 +250,9 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         switch (r.getStatus()) {
             case OK -> {
                 if (r.getHandshakeStatus() != HandshakeStatus.NOT_HANDSHAKING) {
+                    if (!handshaking) {
+                        refuseRenegotiation();
+                    }
                     // A post-handshake message (TLS 1.3 KeyUpdate, NewSessionTicket) may need an answer.
                     drive();
                     if (tasksRunning) {
@@ -577,6 +599,14 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
             return n > 0;
         }
         return true;
+    }
+
+    /** After the first handshake only TLS 1.3 may have handshake messages; under 1.2 they start a new one. */
+    private void refuseRenegotiation() throws SSLException {
+        String protocol = engine.getSession().getProtocol();
+        if (!TLS13.equals(protocol)) {
+            throw new RenegotiationRefusedException(protocol);
+        }
     }
 
     private void flushPending() throws IOException {
