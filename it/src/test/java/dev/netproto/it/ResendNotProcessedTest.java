@@ -100,6 +100,22 @@ class ResendNotProcessedTest {
     }
 
     @Test
+    void shouldGiveTheCallerNotProcessedWhenTheReconnectQueueIsOff() throws Exception {
+        try (RawServer raw = new RawServer(0)) {
+            CompletableFuture<Client> connecting = Client.connectAsync(raw.uri(), reconnecting(0));
+            raw.acceptAndHello();
+            try (Client client = connecting.get(10, TimeUnit.SECONDS)) {
+                CompletableFuture<Message> answer = client.request("echo", new byte[] {42});
+                RawPeer.Frame request = readRequest(raw);
+                raw.write(RawPeer.frame(RawPeer.ERROR, request.requestId(), notProcessed()));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
+                RemoteException remote = assertInstanceOf(RemoteException.class, e.getCause());
+                assertEquals(ErrorCode.NOT_PROCESSED.code(), remote.code(), remote.getMessage());
+            }
+        }
+    }
+
+    @Test
     void shouldStopResendingAfterTheBoundAndGiveTheCallerNotProcessed() throws Exception {
         try (RawServer raw = new RawServer(0)) {
             raw.acceptTimeout(Duration.ofSeconds(20));

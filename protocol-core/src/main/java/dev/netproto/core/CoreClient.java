@@ -327,12 +327,14 @@ final class CoreClient implements Client {
     }
 
     /**
-     * Whether a request that {@code c} answered NOT_PROCESSED goes out again rather than failing: it was not
-     * processed, so sending it again is always safe, but only a client that reconnects has another connection to
-     * send it on (and kept its body for that), and only {@link #MAX_RESENDS} times. Loop thread.
+     * Whether a request answered NOT_PROCESSED goes out again rather than failing: it was not processed, so sending
+     * it again is always safe, but only a client that reconnects has another connection to send it on (and kept its
+     * body for that), only {@link #MAX_RESENDS} times, and only if the reconnect queue has room for it (else the
+     * caller learns NOT_PROCESSED, which says more than a full or disabled queue would). Loop thread.
      */
     boolean canResend(PendingRequest p) {
-        return policy.enabled() && !closed && p.body != null && p.resends < MAX_RESENDS;
+        return policy.enabled() && !closed && p.body != null && p.resends < MAX_RESENDS
+            && queue.size() < policy.queueLimit();
     }
 
     /**
