@@ -15,8 +15,24 @@ import java.util.List;
 final class BenchCommand {
     /** The flag setting the client's idle spin in microseconds ({@code ClientOptions.Builder.idleSpin}). */
     static final String IDLE_SPIN_FLAG = "--idle-spin-us";
+    /** The switch that makes {@code np bench} exit 0 although requests failed. */
+    static final String ALLOW_ERRORS_FLAG = "--allow-errors";
 
     private BenchCommand() {
+    }
+
+    /**
+     * Runs {@code np bench}, telling on standard error why it exits 1.
+     *
+     * @param flags the parsed flags
+     * @param out   receives the result line
+     * @return 0, or 1 when requests failed (errors &gt; 0) and {@value #ALLOW_ERRORS_FLAG} was not given; other
+     *         failures are thrown
+     * @throws ConfigurationException                 listing every bad flag
+     * @throws dev.netproto.api.NetprotoException      if the target cannot be reached
+     */
+    static int run(Flags flags, PrintStream out) {
+        return run(flags, out, System.err);
     }
 
     /**
@@ -24,11 +40,13 @@ final class BenchCommand {
      *
      * @param flags the parsed flags
      * @param out   receives the result line
-     * @return 0; failures are thrown
+     * @param err   told why the exit status is 1
+     * @return 0, or 1 when requests failed (errors &gt; 0) and {@value #ALLOW_ERRORS_FLAG} was not given, so that a
+     *         script need not parse the line; other failures are thrown
      * @throws ConfigurationException                 listing every bad flag
      * @throws dev.netproto.api.NetprotoException      if the target cannot be reached
      */
-    static int run(Flags flags, PrintStream out) {
+    static int run(Flags flags, PrintStream out, PrintStream err) {
         List<String> problems = new ArrayList<>();
         BenchSpec spec = null;
         try {
@@ -55,6 +73,11 @@ final class BenchCommand {
         }
         BenchResult result = LoadGenerator.run(spec, options.build());
         out.println(result.line());
-        return 0;
+        if (result.errors() > 0 && !flags.has(ALLOW_ERRORS_FLAG)) {
+            err.println("np bench: " + result.errors() + " requests failed (" + ALLOW_ERRORS_FLAG
+                + " exits 0 all the same)");
+            return Main.EXIT_FAILURE;
+        }
+        return Main.EXIT_OK;
     }
 }

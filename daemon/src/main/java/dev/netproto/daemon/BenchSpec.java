@@ -43,6 +43,8 @@ record BenchSpec(String target, String route, int connections, int depth, int si
     static final Set<String> FLAGS = Set.of("--target", "--route", "--connections", "--depth", "--size",
         "--seconds", "--warmup", "--body", "--compression", BenchCommand.IDLE_SPIN_FLAG, BenchTls.CA, BenchTls.CERT,
         BenchTls.KEY, BenchTls.PIN, BenchTls.SERVER_NAME, BenchNoise.SERVER_KEY, BenchNoise.KEY, BenchNoise.CIPHERS);
+    /** The switches of {@code np bench} (flags without a value). */
+    static final Set<String> SWITCHES = Set.of(BenchCommand.ALLOW_ERRORS_FLAG);
     /** The kinds of body {@code --body} accepts. */
     static final List<String> BODIES = List.of("random", "json");
 

@@ -40,6 +40,21 @@ final class Flags {
      * @throws ConfigurationException listing every unknown, repeated or incomplete flag and every stray argument
      */
     static Flags parse(List<String> args, Set<String> known, Set<String> repeatable) {
+        return parse(args, known, repeatable, Set.of());
+    }
+
+    /**
+     * Parses flags, some of which are switches: written alone ({@code --allow-errors}), they take no value.
+     *
+     * @param args       the arguments after the command name
+     * @param known      every flag the command accepts that takes a value, such as {@code --depth}
+     * @param repeatable the flags that may be given more than once
+     * @param switches   the flags that take no value; {@link #has} tells whether one was given
+     * @return the flags
+     * @throws ConfigurationException listing every unknown, repeated or incomplete flag, every switch given a value
+     *                                and every stray argument
+     */
+    static Flags parse(List<String> args, Set<String> known, Set<String> repeatable, Set<String> switches) {
         Map<String, List<String>> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
@@ -51,6 +66,14 @@ final class Flags {
             String name = arg;
             String value = null;
             int eq = arg.indexOf('=');
+            if (switches.contains(eq >= 0 ? arg.substring(0, eq) : arg)) {
+                if (eq >= 0) {
+                    problems.add(arg.substring(0, eq) + ": takes no value (" + arg.substring(eq + 1) + ")");
+                } else if (values.putIfAbsent(arg, List.of()) != null) {
+                    problems.add(arg + ": given more than once");
+                }
+                continue;
+            }
             if (eq >= 0) {
                 name = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
@@ -74,6 +97,16 @@ final class Flags {
             throw new ConfigurationException(problems);
         }
         return new Flags(values);
+    }
+
+    /**
+     * Tells whether a flag was given; for a switch, whether it is on.
+     *
+     * @param name the flag, such as {@code --allow-errors}
+     * @return true if it was given
+     */
+    boolean has(String name) {
+        return values.containsKey(name);
     }
 
     /**

@@ -62,6 +62,7 @@ public final class Main {
                       --body KIND         random (default, incompressible) or json (JSON-like text)
                       --compression LIST  none (default), all, or names in preference order such as lz4,zstd
                       --idle-spin-us US   the client loop polls this long before blocking (0..10000; default 0)
+                      --allow-errors      exit 0 even if requests failed (by default errors > 0 exits 1)
                       for a tls:// target:
                       --tls-ca FILE       PEM CAs to trust (default: the JDK's CAs)
                       --tls-cert FILE     client certificate (PEM), with --tls-key FILE, for mutual TLS
@@ -141,7 +142,8 @@ public final class Main {
                 }
                 case "serve" -> ServeCommand.run(Flags.parse(rest, ServeCommand.flags(), Set.of("--listen")), env,
                     out, err, exiting);
-                case "bench" -> BenchCommand.run(Flags.parse(rest, BenchSpec.FLAGS, Set.of()), out);
+                case "bench" -> BenchCommand.run(Flags.parse(rest, BenchSpec.FLAGS, Set.of(), BenchSpec.SWITCHES),
+                    out, err);
                 case "demo" -> {
                     Flags.parse(rest, Set.of(), Set.of());
                     yield DemoCommand.run(out);

@@ -185,4 +185,40 @@ class MainTest {
         assertTrue(err.contains("tls.certificate_chain"), err);
         assertTrue(err.contains("tls.private_key"), err);
     }
+
+    /**
+     * Issue #13: a script learns that requests failed from the exit status, without parsing the line. Every request
+     * here goes to a route the server lacks, so each one fails with UNKNOWN_ROUTE.
+     */
+    @Test
+    void shouldExitOneWhenBenchCountsErrorsUnlessErrorsAreAllowed() {
+        try (dev.netproto.api.Server server = dev.netproto.api.Server.builder().listen("tcp://127.0.0.1:0")
+            .route("echo", (m, r) -> r.send(m.body())).start()) {
+            String target = server.endpoints().get(0).toString();
+            assertEquals(1, run("bench", "--target", target, "--route", "missing", "--seconds", "0.2", "--warmup",
+                "0"), err());
+            assertTrue(out().matches("(?s)msgs_per_sec=\\d+ .* errors=[1-9]\\d*\\s*"), out());
+            assertTrue(err().contains("requests failed"), err());
+            outBytes.reset();
+            errBytes.reset();
+            assertEquals(0, run("bench", "--target", target, "--route", "missing", "--seconds", "0.2", "--allow-errors",
+                "--warmup", "0"), err());
+            assertTrue(out().matches("(?s)msgs_per_sec=\\d+ .* errors=[1-9]\\d*\\s*"), out());
+            assertEquals("", err());
+            outBytes.reset();
+            assertEquals(0, run("bench", "--target", target, "--seconds", "0.2", "--warmup", "0"), err());
+            assertTrue(out().contains(" errors=0"), out());
+        }
+    }
+
+    @Test
+    void shouldDocumentAllowErrorsAndRefuseAValueForIt() {
+        assertEquals(0, run("help"));
+        assertTrue(out().contains("--allow-errors"), out());
+        assertEquals(2, run("bench", "--allow-errors=yes"));
+        assertTrue(err().contains("--allow-errors: takes no value (yes)"), err());
+        errBytes.reset();
+        assertEquals(2, run("bench", "--allow-errors", "--allow-errors"));
+        assertTrue(err().contains("--allow-errors: given more than once"), err());
+    }
 }

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * A hand-driven server on blocking sockets: it answers HELLO as docs/PROTOCOL.md says and then does only what the
@@ -47,6 +48,16 @@ final class RawServer implements AutoCloseable {
         }
         out.write(RawPeer.frame(RawPeer.HELLO, 0, RawPeer.helloPayload(16 * 1024 * 1024, "none")));
         out.flush();
+    }
+
+    /** Bounds how long the next accepts wait for a client, so that a client that never comes fails the test. */
+    void acceptTimeout(Duration timeout) throws IOException {
+        listener.setSoTimeout(Math.toIntExact(timeout.toMillis()));
+    }
+
+    /** Closes the accepted connection without CLOSE, as a server that goes away does; the listener stays open. */
+    void dropConnection() throws IOException {
+        socket.close();
     }
 
     /** Writes bytes (whole frames, or any bytes at all) to the accepted connection. */

@@ -598,6 +598,17 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 Integer.toUnsignedString(requestId));
             return;
         }
+        if (known == ErrorCode.NOT_PROCESSED && owner.canResend(p)) {
+            // Only a peer that sent GOAWAY answers NOT_PROCESSED (PROTOCOL.md section 6); one that skipped it is taken
+            // at its word all the same, so that the request goes out on another connection, not again on this one.
+            if (!goAwayReceived) {
+                goAwayReceived = true;
+                owner.onGoAway(this);
+            }
+            owner.resend(p);
+            drainedAfterGoAway();
+            return;
+        }
         String text = Texts.decode(b, offset + 2, length - 2);
         p.completeExceptionally(new RemoteException(code, "request to route '" + p.routeName + "' on "
             + description() + " failed with " + known + " (" + code + "): " + text));

@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
 final class CoreClient implements Client {
     /** Route names cached as UTF-8, up to this many, so that a request allocates no encoded name. */
     static final int ROUTE_CACHE_LIMIT = 1024;
+    /**
+     * How many times a request answered NOT_PROCESSED is sent again before the caller gets the answer: a server
+     * restarted once costs one re-send; a bound keeps a server that answers nothing else from looping a request.
+     */
+    static final int MAX_RESENDS = 3;
     /** How often requests queued during a reconnect are checked for their timeout. */
     static final long QUEUE_SWEEP_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -84,6 +89,8 @@ final class CoreClient implements Client {
     private boolean everConnected;
     private int attempts;
     private EventLoop.Timer reconnectTimer;
+    /** Whether a reconnect attempt is opening its transport (between its timer and {@link #open} or failure). */
+    private boolean attempting;
     private EventLoop.Timer sweepTimer;
 
     private CoreClient(Endpoint endpoint, ClientOptions options, TransportProvider transport, EventLoop loop,
@@ -143,7 +150,9 @@ final class CoreClient implements Client {
         long deadline = settings.requestTimeoutNs() > 0 ? settings.clock().nanoTime() + settings.requestTimeoutNs()
             : 0;
         if (loop.inEventLoop()) {
-            PendingRequest p = new PendingRequest(this, name, route, null, deadline, compress);
+            // The body is the caller's again once sent; keep a copy only if a NOT_PROCESSED may make us send it again.
+            PendingRequest p = new PendingRequest(this, name, route, policy.enabled() ? copyOf(body) : null, deadline,
+                compress);
             submit(p, body);
             return p;
         }
@@ -151,8 +160,7 @@ final class CoreClient implements Client {
         if (full != null) {
             return CompletableFuture.failedFuture(full);
         }
-        byte[] copy = new byte[body.remaining()];
-        body.get(body.position(), copy);
+        byte[] copy = copyOf(body);
         PendingRequest p = new PendingRequest(this, name, route, copy, deadline, compress);
         handoffBytes.addAndGet(copy.length);
         try {
@@ -245,6 +253,7 @@ final class CoreClient implements Client {
 
     /** Opens a connection on an already connecting channel. Loop thread. */
     private void open(SocketChannel channel, String detail) {
+        attempting = false;
         if (closed) {
             closeQuietly(channel);
             return;
@@ -308,14 +317,35 @@ final class CoreClient implements Client {
                 return;
             }
             if (p.body == null) {
-                p.body = new byte[body.remaining()];
-                body.get(body.position(), p.body);
+                p.body = copyOf(body);
             }
             queue.add(p);
             scheduleSweep();
             return;
         }
         p.completeExceptionally(c != null && !closed ? c.notOpen() : closedException());
+    }
+
+    /**
+     * Whether a request answered NOT_PROCESSED goes out again rather than failing: it was not processed, so sending
+     * it again is always safe, but only a client that reconnects has another connection to send it on (and kept its
+     * body for that), only {@link #MAX_RESENDS} times, and only if the reconnect queue has room for it (else the
+     * caller learns NOT_PROCESSED, which says more than a full or disabled queue would). Loop thread.
+     */
+    boolean canResend(PendingRequest p) {
+        return policy.enabled() && !closed && p.body != null && p.resends < MAX_RESENDS
+            && queue.size() < policy.queueLimit();
+    }
+
+    /**
+     * Sends again a request answered NOT_PROCESSED: on the current connection if it takes requests, else queued
+     * for the next like any request made while reconnecting (same queue limit; its deadline is unchanged, so it
+     * still fails by its original timeout). Loop thread.
+     */
+    void resend(PendingRequest p) {
+        p.resends++;
+        loop.counters().increment(LoopCounters.REQUESTS_RESENT);
+        submit(p, ByteBuffer.wrap(p.body));
     }
 
     void onConnected(Connection c) {
@@ -365,7 +395,8 @@ final class CoreClient implements Client {
             if (state != ConnectionState.DISCONNECTED) {
                 setState(ConnectionState.DISCONNECTED, cause.getMessage());
             }
-            if (reconnectTimer == null) {
+            // After GOAWAY the reconnect is under way already; a second one would open a connection left behind.
+            if (reconnectTimer == null && !attempting) {
                 scheduleReconnect();
             }
             return;
@@ -401,6 +432,7 @@ final class CoreClient implements Client {
             return;
         }
         int attempt = attempts;
+        attempting = true;
         setState(ConnectionState.CONNECTING, "reconnect attempt " + attempt + " to " + endpoint);
         // Resolving and opening may block (DNS), so it happens on a virtual thread, never on the loop.
         Thread.ofVirtual().name("netproto-reconnect").start(() -> {
@@ -423,6 +455,7 @@ final class CoreClient implements Client {
     }
 
     private void onAttemptFailed(Exception e) {
+        attempting = false;
         if (closed) {
             return;
         }
@@ -588,6 +621,12 @@ final class CoreClient implements Client {
             }
         }
         return name;
+    }
+
+    private static byte[] copyOf(ByteBuffer body) {
+        byte[] copy = new byte[body.remaining()];
+        body.get(body.position(), copy);
+        return copy;
     }
 
     private static void closeQuietly(SocketChannel channel) {

@@ -29,6 +29,7 @@ final class LoopCounters {
     static final int PINGS_SENT = Metric.PINGS_SENT.ordinal();
     static final int FRAMES_COMPRESSED = Metric.FRAMES_COMPRESSED.ordinal();
     static final int NOISE_REKEYS = Metric.NOISE_REKEYS.ordinal();
+    static final int REQUESTS_RESENT = Metric.REQUESTS_RESENT.ordinal();
     static final int ERRORS = Metric.ERRORS.ordinal();
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

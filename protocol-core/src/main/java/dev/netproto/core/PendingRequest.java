@@ -18,9 +18,14 @@ final class PendingRequest extends CompletableFuture<Message> implements Runnabl
     final long deadlineNs;
     /** Whether the body may be compressed. */
     final boolean compress;
-    /** The body, copied when the request crosses threads or waits for a reconnect; else null. */
+    /**
+     * The body, copied when the request crosses threads, waits for a reconnect, or may have to be sent again (the
+     * client reconnects: {@link CoreClient#canResend}); else null.
+     */
     byte[] body;
     int requestId;
+    /** How many times the request was sent again after a NOT_PROCESSED answer. */
+    int resends;
 
     PendingRequest(CoreClient client, byte[] route, String routeName, byte[] body, long deadlineNs,
                    boolean compress) {

@@ -43,6 +43,11 @@ public enum Metric {
     FRAMES_COMPRESSED,
     /** Noise rekeys of the sending direction (docs/PROTOCOL.md section 8). */
     NOISE_REKEYS,
+    /**
+     * Requests sent again by a reconnecting client because the server answered NOT_PROCESSED (it had sent GOAWAY and
+     * did not process them; docs/PROTOCOL.md section 6).
+     */
+    REQUESTS_RESENT,
     /** Errors of every code; see {@link MetricsSource#errors(dev.netproto.api.ErrorCode)} for each code. */
     ERRORS
 }
