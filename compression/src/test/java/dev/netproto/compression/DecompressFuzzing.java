@@ -1,0 +1,57 @@
+package dev.netproto.compression;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.netproto.api.spi.CompressionException;
+import dev.netproto.api.spi.CompressionProvider;
+import java.nio.ByteBuffer;
+
+/**
+ * The invariants the decompressors' fuzz tests check on any input: decompression yields exactly the claimed length
+ * or fails with {@link CompressionException} (any other exception fails the test), never writes outside
+ * {@code [position, position + claim)} of the destination, and leaves both buffers where they were on failure.
+ *
+ * <p>Input: byte 0 bit 0 makes the source direct, bit 1 the destination; bytes 1-3 are the claimed length (big
+ * endian, modulo 256 KiB); the rest is the compressed stream, as {@code compress} writes it.
+ */
+final class DecompressFuzzing {
+    private static final int HEADER = 4;
+    private static final int MAX_CLAIM = 256 * 1024;
+    private static final int BEFORE = 3;
+    private static final int SLACK = 16;
+    private static final byte GUARD = (byte) 0xA5;
+
+    private DecompressFuzzing() {
+    }
+
+    static void check(CompressionProvider provider, byte[] input) {
+        if (input.length < HEADER) {
+            return;
+        }
+        int claim = (((input[1] & 0xFF) << 16) | ((input[2] & 0xFF) << 8) | (input[3] & 0xFF)) % MAX_CLAIM;
+        int srcLength = input.length - HEADER;
+        ByteBuffer src = (input[0] & 1) != 0 ? ByteBuffer.allocateDirect(srcLength) : ByteBuffer.allocate(srcLength);
+        src.put(input, HEADER, srcLength).flip();
+        int capacity = BEFORE + claim + SLACK;
+        ByteBuffer dst = (input[0] & 2) != 0 ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
+        for (int i = 0; i < capacity; i++) {
+            dst.put(i, GUARD);
+        }
+        dst.position(BEFORE);
+        try {
+            provider.decompress(src, dst, claim);
+            assertEquals(BEFORE + claim, dst.position(), provider.name() + ": output length differs from the claim");
+            assertEquals(src.limit(), src.position(), provider.name() + ": source not consumed");
+        } catch (CompressionException refused) {
+            assertEquals(BEFORE, dst.position(), provider.name() + ": dst moved on failure");
+            assertEquals(0, src.position(), provider.name() + ": src moved on failure");
+        }
+        assertEquals(capacity, dst.limit(), provider.name() + ": dst limit changed");
+        for (int i = 0; i < capacity; i++) {
+            if (i < BEFORE || i >= BEFORE + claim) {
+                assertEquals(GUARD, dst.get(i), provider.name() + ": a byte was written outside the claim, at "
+                    + (i - BEFORE));
+            }
+        }
+    }
+}
