@@ -21,6 +21,9 @@ final class DecompressFuzzing {
     private static final int SLACK = 16;
     private static final byte GUARD = (byte) 0xA5;
     private static final int MAX_SRC = 1 << 20;
+    private static final ByteBuffer GUARDS = ByteBuffer.wrap(new byte[] {
+        GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD,
+        GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD});
     // Reused: a direct buffer per execution makes the JDK call System.gc() to free direct memory, which cut the
     // fuzzer to a few hundred executions a second. One test thread, so one set.
     private static final ByteBuffer DIRECT_SRC = ByteBuffer.allocateDirect(MAX_SRC);
@@ -41,9 +44,10 @@ final class DecompressFuzzing {
         src.put(input, HEADER, srcLength).flip();
         int capacity = BEFORE + claim + SLACK;
         ByteBuffer dst = slice((input[0] & 2) != 0 ? DIRECT_DST : HEAP_DST, capacity);
-        for (int i = 0; i < capacity; i++) {
-            dst.put(i, GUARD);
-        }
+        // Only the bytes outside the claim are guarded: a loop over the whole buffer, instrumented by Jazzer like all
+        // of dev.netproto, was what kept the fuzzer at a few hundred executions a second.
+        guard(dst, 0, BEFORE);
+        guard(dst, BEFORE + claim, SLACK);
         dst.position(BEFORE);
         try {
             provider.decompress(src, dst, claim);
@@ -54,12 +58,14 @@ final class DecompressFuzzing {
             assertEquals(0, src.position(), provider.name() + ": src moved on failure");
         }
         assertEquals(capacity, dst.limit(), provider.name() + ": dst limit changed");
-        for (int i = 0; i < capacity; i++) {
-            if (i < BEFORE || i >= BEFORE + claim) {
-                assertEquals(GUARD, dst.get(i), provider.name() + ": a byte was written outside the claim, at "
-                    + (i - BEFORE));
-            }
-        }
+        assertEquals(-1, dst.slice(0, BEFORE).mismatch(GUARDS.slice(0, BEFORE)),
+            provider.name() + ": a byte was written before dst's position");
+        assertEquals(-1, dst.slice(BEFORE + claim, SLACK).mismatch(GUARDS.slice(0, SLACK)),
+            provider.name() + ": a byte was written past the claimed length");
+    }
+
+    private static void guard(ByteBuffer dst, int offset, int length) {
+        dst.put(offset, GUARDS, 0, length);
     }
 
     /** A fresh view of the first {@code length} bytes of a shared buffer: position 0, limit and capacity length. */

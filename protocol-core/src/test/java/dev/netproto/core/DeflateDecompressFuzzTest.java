@@ -1,7 +1,6 @@
 package dev.netproto.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.netproto.api.spi.CompressionException;
@@ -21,6 +20,9 @@ class DeflateDecompressFuzzTest {
     static final int MAX_CLAIM = 256 * 1024;
     static final int SLACK = 16;
     static final byte GUARD = (byte) 0xA5;
+    static final ByteBuffer GUARDS = ByteBuffer.wrap(new byte[] {
+        GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD,
+        GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD, GUARD});
 
     static final int MAX_SRC = 1 << 20;
 
@@ -42,9 +44,9 @@ class DeflateDecompressFuzzTest {
         src.put(input, HEADER, input.length - HEADER).flip();
         int dstCapacity = 3 + claim + SLACK;
         ByteBuffer dst = ((input[0] & 2) != 0 ? directDst : heapDst).clear().slice(0, dstCapacity);
-        for (int i = 0; i < dstCapacity; i++) {
-            dst.put(i, GUARD);
-        }
+        // Only the bytes outside the claim are guarded: a loop over the whole buffer, instrumented by Jazzer like all
+        // of dev.netproto, was what kept the fuzzer at about a thousand executions a second.
+        dst.put(0, GUARDS, 0, 3).put(3 + claim, GUARDS, 0, SLACK);
         dst.position(3);
         try {
             provider.decompress(src, dst, claim);
@@ -55,11 +57,8 @@ class DeflateDecompressFuzzTest {
             assertEquals(0, src.position(), "src moved on failure");
         }
         assertEquals(dstCapacity, dst.limit(), "dst limit changed");
-        for (int i = 3 + claim; i < dstCapacity; i++) {
-            assertEquals(GUARD, dst.get(i), "a byte was written past the claimed length, at " + (i - 3));
-        }
-        for (int i = 0; i < 3; i++) {
-            assertTrue(dst.get(i) == GUARD, "a byte was written before dst's position");
-        }
+        assertEquals(-1, dst.slice(3 + claim, SLACK).mismatch(GUARDS.slice(0, SLACK)),
+            "a byte was written past the claimed length");
+        assertEquals(-1, dst.slice(0, 3).mismatch(GUARDS.slice(0, 3)), "a byte was written before dst's position");
     }
 }
