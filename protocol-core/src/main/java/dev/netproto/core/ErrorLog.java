@@ -136,8 +136,7 @@ final class ErrorLog {
             w.start.compareAndSet(now, CLOSED);
             return;
         }
-        sink.warn("closed " + String.format("%,d", n) + " more connections with " + code + " in the last "
-            + TimeUnit.NANOSECONDS.toSeconds(now - start) + " s; e.g. " + example);
+        summarize(code, n, now - start, example);
     }
 
     /** Writes every pending summary now, whatever its window: the server or client is closing. */
@@ -150,12 +149,17 @@ final class ErrorLog {
             }
             long start = w.start.getAndSet(CLOSED);
             long n = w.suppressed.getAndSet(0);
-            if (start != CLOSED && n > 0) {
-                sink.warn("closed " + String.format("%,d", n) + " more connections with " + code + " in the last "
-                    + TimeUnit.NANOSECONDS.toSeconds(now - start) + " s; e.g. " + w.example);
-            }
+            String example = w.example;
             w.example = null;
+            if (start != CLOSED && n > 0) {
+                summarize(code, n, now - start, example);
+            }
         }
+    }
+
+    private void summarize(ErrorCode code, long n, long windowNs, String example) {
+        sink.warn("closed " + String.format("%,d", n) + " more connections with " + code + " in the last "
+            + TimeUnit.NANOSECONDS.toSeconds(windowNs) + " s; e.g. " + example);
     }
 
     private Window window(ErrorCode code) {
