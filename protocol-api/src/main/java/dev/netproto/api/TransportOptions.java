@@ -5,7 +5,7 @@ package dev.netproto.api;
  * socket) are ignored by it.
  *
  * @param tcpNoDelay        disable Nagle's algorithm; on by default, since messages are flushed as whole frames
- * @param backlog           the listen backlog; 0 leaves the system default
+ * @param backlog           the listen backlog; 0 for the kernel's maximum ({@link #listenBacklog()})
  * @param sendBufferSize    {@code SO_SNDBUF} in bytes; 0 leaves the system default
  * @param receiveBufferSize {@code SO_RCVBUF} in bytes; 0 leaves the system default
  * @param reuseAddress      {@code SO_REUSEADDR} on listening sockets
@@ -60,7 +60,38 @@ public record TransportOptions(boolean tcpNoDelay, int backlog, int sendBufferSi
     }
 
     /**
-     * Returns the defaults: TCP_NODELAY on, system backlog and buffer sizes, address reuse on.
+     * Returns the backlog a transport passes to {@code listen}: the configured one, or for 0 the kernel's maximum
+     * accept queue, {@code net.core.somaxconn} on Linux (read from {@code /proc/sys/net/core/somaxconn}), as Netty
+     * does. Java's own default for 0 is 50, which made 1,000 serial connects take 19.5 s of SYN retransmits where
+     * 4,096 took 0.04 s. Where the value cannot be read, {@value #UNREADABLE_SOMAXCONN_BACKLOG} is passed and the
+     * kernel caps it to its own maximum.
+     *
+     * @return the backlog to listen with, at least 1
+     */
+    public int listenBacklog() {
+        return backlog > 0 ? backlog : SystemBacklog.VALUE;
+    }
+
+    /** The backlog used for 0 where the kernel's maximum cannot be read; kernels cap it to theirs. */
+    public static final int UNREADABLE_SOMAXCONN_BACKLOG = 4096;
+
+    /** Reads the kernel's maximum once, on first use. */
+    private static final class SystemBacklog {
+        static final int VALUE = read();
+
+        private static int read() {
+            try {
+                int v = Integer.parseInt(java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).strip());
+                return v > 0 ? v : UNREADABLE_SOMAXCONN_BACKLOG;
+            } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+                return UNREADABLE_SOMAXCONN_BACKLOG;
+            }
+        }
+    }
+
+    /**
+     * Returns the defaults: TCP_NODELAY on, the kernel's maximum backlog, system buffer sizes, address reuse on.
      *
      * @return the default options
      */

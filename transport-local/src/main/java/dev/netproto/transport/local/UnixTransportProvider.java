@@ -45,7 +45,7 @@ public final class UnixTransportProvider implements TransportProvider {
         removeIfStale(path);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.bind(UnixDomainSocketAddress.of(path), options.backlog());
+            channel.bind(UnixDomainSocketAddress.of(path), options.listenBacklog());
             // The file exists from bind(); until the permissions are set it has the umask's. Connections in that
             // window need the same user anyway, since the directory is the caller's.
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(options.socketFilePermissions()));

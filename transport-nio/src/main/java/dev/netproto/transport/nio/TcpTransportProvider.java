@@ -37,7 +37,7 @@ public final class TcpTransportProvider implements TransportProvider {
                 // Set before bind so that accepted sockets inherit it and the TCP window scale fits it.
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, options.receiveBufferSize());
             }
-            channel.bind(address, options.backlog());
+            channel.bind(address, options.listenBacklog());
             channel.configureBlocking(false);
             return channel;
         } catch (IOException | RuntimeException e) {
