@@ -80,9 +80,12 @@ public record TransportOptions(boolean tcpNoDelay, int backlog, int sendBufferSi
         static final int VALUE = read();
 
         private static int read() {
-            try {
-                int v = Integer.parseInt(java.nio.file.Files.readString(
-                    java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).strip());
+            // Read as a stream to its end: Files.readString sizes its read by the file's reported size, and
+            // some kernels (gVisor's procfs, for one) report a size that cuts "4096" to "4".
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+                    java.nio.file.Path.of("/proc/sys/net/core/somaxconn"))) {
+                int v = Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+                    .strip());
                 return v > 0 ? v : UNREADABLE_SOMAXCONN_BACKLOG;
             } catch (java.io.IOException | NumberFormatException | SecurityException e) {
                 return UNREADABLE_SOMAXCONN_BACKLOG;
