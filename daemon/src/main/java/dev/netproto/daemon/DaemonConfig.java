@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.netproto.api.AdmissionOptions;
 import dev.netproto.api.AuthorizedKeys;
 import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.ConnectionOptions;
@@ -56,11 +57,16 @@ import java.util.stream.Collectors;
  * security = "none"
  * metrics = "noop"
  * max_connections = 10000
+ * max_pending_connections = 1024    # connections not done with HELLO at once; the oldest makes room for a new one
+ * max_connections_per_source = 0    # per IPv4 address or IPv6 /64; 0 no limit
+ * source_connection_rate = 200      # new connections per second per source; 0 no limit (raise behind a proxy)
+ * source_connection_burst = 400
  * shutdown_grace_ms = 10000         # how long in-flight requests get on SIGTERM/SIGINT
  * idle_spin_us = 0                  # event loops poll this long before blocking (0..10000); 0 off
  * [connection]                      # every timeout in milliseconds; 0 turns it off
  * handshake_timeout_ms = 10000
  * idle_timeout_ms = 300000
+ * frame_timeout_ms = 20000          # a started frame must complete within this, plus 1 s per 64 KiB of it
  * write_timeout_ms = 30000
  * heartbeat_interval_ms = 30000
  * missed_heartbeats = 3
@@ -108,10 +114,12 @@ import java.util.stream.Collectors;
  * @param tls            the TLS settings of a server with {@code tls://} endpoints; {@code null} for none
  * @param idleSpin       how long an idle event loop polls before it blocks ({@code ServerBuilder.idleSpin})
  * @param noise          the Noise settings of a server with security {@code noise}; {@code null} for none
+ * @param admission      the pending-connection budget and the per-source limits
  */
 record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
                     TransportOptions transport, int maxConnections, ConnectionOptions connection,
-                    Duration shutdownGrace, TlsConfig tls, Duration idleSpin, NoiseFiles noise) {
+                    Duration shutdownGrace, TlsConfig tls, Duration idleSpin, NoiseFiles noise,
+                    AdmissionOptions admission) {
 
     /** The prefix of every environment variable this configuration reads. */
     static final String ENV_PREFIX = "NETPROTO_";
@@ -223,7 +231,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      */
     DaemonConfig withListen(List<String> uris) {
         return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport, maxConnections,
-            connection, shutdownGrace, tls, idleSpin, noise);
+            connection, shutdownGrace, tls, idleSpin, noise, admission);
     }
 
     /**
@@ -246,7 +254,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             builder.security(security);
         }
         return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).metrics(metrics)
-            .transport(transport).maxConnections(maxConnections).connection(connection).idleSpin(idleSpin);
+            .transport(transport).maxConnections(maxConnections).connection(connection).idleSpin(idleSpin)
+            .admission(admission);
     }
 
     /**
@@ -280,7 +289,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             Duration.ofMillis((Integer) values.getOrDefault(Key.SERVER_SHUTDOWN_GRACE_MS, 10_000)),
             tls,
             Duration.ofNanos(1_000L * (Integer) values.getOrDefault(Key.SERVER_IDLE_SPIN_US, 0)),
-            noiseFiles(values));
+            noiseFiles(values),
+            admissionOptions(values));
     }
 
     /** Checks that {@code [noise]} is set exactly when the security is {@code noise}; {@code null} without. */
@@ -374,11 +384,25 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         }
     }
 
+    private static AdmissionOptions admissionOptions(Map<Key, Object> values) {
+        AdmissionOptions d = AdmissionOptions.defaults();
+        return AdmissionOptions.builder()
+            .maxPendingConnections((Integer) values.getOrDefault(Key.SERVER_MAX_PENDING_CONNECTIONS,
+                d.maxPendingConnections()))
+            .maxConnectionsPerSource((Integer) values.getOrDefault(Key.SERVER_MAX_CONNECTIONS_PER_SOURCE,
+                d.maxConnectionsPerSource()))
+            .sourceConnectionRate(
+                (Integer) values.getOrDefault(Key.SERVER_SOURCE_CONNECTION_RATE, d.sourceConnectionRate()),
+                (Integer) values.getOrDefault(Key.SERVER_SOURCE_CONNECTION_BURST, d.sourceConnectionBurst()))
+            .build();
+    }
+
     private static ConnectionOptions connectionOptions(Map<Key, Object> values) {
         ConnectionOptions d = ConnectionOptions.defaults();
         return ConnectionOptions.builder()
             .handshakeTimeout(millis(values, Key.CONNECTION_HANDSHAKE_TIMEOUT_MS, d.handshakeTimeout()))
             .idleTimeout(millis(values, Key.CONNECTION_IDLE_TIMEOUT_MS, d.idleTimeout()))
+            .frameTimeout(millis(values, Key.CONNECTION_FRAME_TIMEOUT_MS, d.frameTimeout()))
             .writeTimeout(millis(values, Key.CONNECTION_WRITE_TIMEOUT_MS, d.writeTimeout()))
             .heartbeat(millis(values, Key.CONNECTION_HEARTBEAT_INTERVAL_MS, d.heartbeatInterval()),
                 (Integer) values.getOrDefault(Key.CONNECTION_MISSED_HEARTBEATS, d.missedHeartbeats()))
@@ -762,6 +786,14 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         SERVER_METRICS("server", "metrics", Type.NAME, 0, 0),
         /** {@code server.max_connections}. */
         SERVER_MAX_CONNECTIONS("server", "max_connections", Type.INT, 1, 1_000_000),
+        /** {@code server.max_pending_connections}: see {@code AdmissionOptions}. */
+        SERVER_MAX_PENDING_CONNECTIONS("server", "max_pending_connections", Type.INT, 1, 1_000_000),
+        /** {@code server.max_connections_per_source}. */
+        SERVER_MAX_CONNECTIONS_PER_SOURCE("server", "max_connections_per_source", Type.INT, 0, 1_000_000),
+        /** {@code server.source_connection_rate}. */
+        SERVER_SOURCE_CONNECTION_RATE("server", "source_connection_rate", Type.INT, 0, 1_000_000),
+        /** {@code server.source_connection_burst}. */
+        SERVER_SOURCE_CONNECTION_BURST("server", "source_connection_burst", Type.INT, 1, 1_000_000),
         /** {@code server.shutdown_grace_ms}. */
         SERVER_SHUTDOWN_GRACE_MS("server", "shutdown_grace_ms", Type.INT, 0, 600_000),
         /** {@code server.idle_spin_us}: see {@code ServerBuilder.idleSpin}. */
@@ -770,6 +802,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         CONNECTION_HANDSHAKE_TIMEOUT_MS("connection", "handshake_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code connection.idle_timeout_ms}. */
         CONNECTION_IDLE_TIMEOUT_MS("connection", "idle_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
+        /** {@code connection.frame_timeout_ms}. */
+        CONNECTION_FRAME_TIMEOUT_MS("connection", "frame_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code connection.write_timeout_ms}. */
         CONNECTION_WRITE_TIMEOUT_MS("connection", "write_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code connection.heartbeat_interval_ms}. */

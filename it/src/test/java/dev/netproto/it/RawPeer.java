@@ -6,6 +6,8 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -49,7 +51,16 @@ final class RawPeer implements AutoCloseable {
     private final OutputStream out;
 
     RawPeer(Endpoint endpoint) throws IOException {
-        socket = new Socket(endpoint.host(), endpoint.port());
+        this(endpoint, null);
+    }
+
+    /** Connects from {@code local} (such as 127.0.0.2, another source on loopback), or any address for null. */
+    RawPeer(Endpoint endpoint, InetAddress local) throws IOException {
+        socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
+        socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), 10_000);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

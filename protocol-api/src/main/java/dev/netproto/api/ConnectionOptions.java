@@ -12,6 +12,10 @@ import java.util.Objects;
  * @param handshakeTimeout         how long HELLO (and a security handshake) may take after the transport connected
  * @param idleTimeout              close a connection that received no complete frame for this long (heartbeats
  *                                 count); catches peers that trickle bytes without finishing a frame
+ * @param frameTimeout             close a connection whose frame, once its first byte arrived, is not complete
+ *                                 within this long plus one second per {@value #FRAME_ALLOWANCE_BYTES_PER_SECOND}
+ *                                 bytes of its length, so that a peer trickling a frame holds its slot for seconds,
+ *                                 not for the idle timeout; zero for no limit
  * @param writeTimeout             close a connection whose queued output made no progress for this long
  * @param heartbeatInterval        send PING after this long without receiving a frame; zero for no heartbeats
  * @param missedHeartbeats         declare the peer dead after this many intervals without a frame
@@ -22,15 +26,22 @@ import java.util.Objects;
  *                                 not yet answered (server); more are refused with {@link OverloadedException}
  *                                 (client) or ERROR {@link ErrorCode#OVERLOADED} (server)
  */
-public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout, Duration writeTimeout,
-                                Duration heartbeatInterval, int missedHeartbeats, int writeBufferLowWatermark,
-                                int writeBufferHighWatermark, int maxInFlightRequests) {
+public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout, Duration frameTimeout,
+                                Duration writeTimeout, Duration heartbeatInterval, int missedHeartbeats,
+                                int writeBufferLowWatermark, int writeBufferHighWatermark, int maxInFlightRequests) {
+
+    /**
+     * The slowest rate at which a frame is allowed to arrive, beyond {@link #frameTimeout()}: 64 KiB/s, so a
+     * 16 MiB frame gets 256 s more, enough for a link of about half a megabit per second.
+     */
+    public static final int FRAME_ALLOWANCE_BYTES_PER_SECOND = 64 * 1024;
 
     /**
      * Validates the options, reporting every problem at once.
      *
      * @param handshakeTimeout         HELLO timeout, zero for none
      * @param idleTimeout              idle timeout, zero for none
+     * @param frameTimeout             frame-completion timeout, zero for none
      * @param writeTimeout             write-progress timeout, zero for none
      * @param heartbeatInterval        heartbeat interval, zero for none
      * @param missedHeartbeats         intervals without a frame before the peer is dead, at least 1
@@ -42,6 +53,7 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
         List<String> problems = new ArrayList<>();
         nonNegative(problems, "handshake_timeout", handshakeTimeout);
         nonNegative(problems, "idle_timeout", idleTimeout);
+        nonNegative(problems, "frame_timeout", frameTimeout);
         nonNegative(problems, "write_timeout", writeTimeout);
         nonNegative(problems, "heartbeat_interval", heartbeatInterval);
         if (missedHeartbeats < 1) {
@@ -63,8 +75,8 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
     }
 
     /**
-     * Returns the defaults: handshake 10 s, idle 5 min, write 30 s, heartbeat every 30 s with 3 missed allowed,
-     * watermarks 256 KiB / 1 MiB, 10,000 requests in flight.
+     * Returns the defaults: handshake 10 s, idle 5 min, frame 20 s (plus 1 s per 64 KiB), write 30 s, heartbeat
+     * every 30 s with 3 missed allowed, watermarks 256 KiB / 1 MiB, 10,000 requests in flight.
      *
      * @return the default options
      */
@@ -90,6 +102,7 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
         Builder b = new Builder();
         b.handshakeTimeout = handshakeTimeout;
         b.idleTimeout = idleTimeout;
+        b.frameTimeout = frameTimeout;
         b.writeTimeout = writeTimeout;
         b.heartbeatInterval = heartbeatInterval;
         b.missedHeartbeats = missedHeartbeats;
@@ -111,6 +124,7 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
     public static final class Builder {
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofMinutes(5);
+        private Duration frameTimeout = Duration.ofSeconds(20);
         private Duration writeTimeout = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ofSeconds(30);
         private int missedHeartbeats = 3;
@@ -140,6 +154,20 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
          */
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Sets how long a frame may take to arrive once its first byte did, plus one second per
+         * {@value ConnectionOptions#FRAME_ALLOWANCE_BYTES_PER_SECOND} bytes of its length. A peer that starts a
+         * frame and trickles it (a byte a second is enough to defeat the idle timeout, which counts only complete
+         * frames) is closed with {@link ErrorCode#TIMEOUT} after this, not after the idle timeout.
+         *
+         * @param timeout zero for none
+         * @return this builder
+         */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
@@ -198,7 +226,7 @@ public record ConnectionOptions(Duration handshakeTimeout, Duration idleTimeout,
          * @throws ConfigurationException listing every problem
          */
         public ConnectionOptions build() {
-            return new ConnectionOptions(handshakeTimeout, idleTimeout, writeTimeout, heartbeatInterval,
+            return new ConnectionOptions(handshakeTimeout, idleTimeout, frameTimeout, writeTimeout, heartbeatInterval,
                 missedHeartbeats, low, high, maxInFlightRequests);
         }
     }

@@ -28,6 +28,7 @@ public final class ServerBuilder {
     private ConnectionErrorListener errorListener;
     private ConnectionOptions connection = ConnectionOptions.defaults();
     private int maxConnections = 10_000;
+    private AdmissionOptions admission = AdmissionOptions.defaults();
     private NanoClock clock = NanoClock.system();
     private List<String> compression;
     private Duration idleSpin = Duration.ZERO;
@@ -181,6 +182,18 @@ public final class ServerBuilder {
     }
 
     /**
+     * Sets how new connections are admitted: how many may be in HELLO at once, and how many connections, and how
+     * many new ones per second, one source may have. See {@link AdmissionOptions} for the defaults and why.
+     *
+     * @param options the options
+     * @return this builder
+     */
+    public ServerBuilder admission(AdmissionOptions options) {
+        this.admission = Objects.requireNonNull(options, "admission");
+        return this;
+    }
+
+    /**
      * Sets the time source of timeouts and heartbeats (for tests).
      *
      * @param clock the clock
@@ -255,7 +268,7 @@ public final class ServerBuilder {
             throw new ConfigurationException(all);
         }
         return new ServerConfig(endpoints, routes, eventLoops, maxFrameLength, security, metrics, transport,
-            blockingExecutor, errorListener, connection, maxConnections, clock, compression, idleSpin);
+            blockingExecutor, errorListener, connection, maxConnections, clock, compression, idleSpin, admission);
     }
 
     /**

@@ -25,12 +25,14 @@ import java.util.concurrent.Executor;
  * @param idleSpin         how long an event loop with nothing to do polls its sockets and task queue before it
  *                         blocks in {@code select}; zero (the default) blocks at once. See
  *                         {@link ServerBuilder#idleSpin(java.time.Duration)}
+ * @param admission        how new connections are admitted: the budget of connections still in HELLO and the
+ *                         limits per source
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, Security security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
                            ConnectionOptions connection, int maxConnections, NanoClock clock,
-                           List<String> compression, Duration idleSpin) {
+                           List<String> compression, Duration idleSpin, AdmissionOptions admission) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -49,11 +51,13 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param clock            time source
      * @param compression      accepted compression algorithms, or {@code null} for every one found
      * @param idleSpin         busy-poll time before blocking, zero for none; {@code null} means zero
+     * @param admission        admission limits; {@code null} means {@link AdmissionOptions#defaults()}
      */
     public ServerConfig {
         listen = List.copyOf(listen);
         routes = Map.copyOf(routes);
         compression = compression == null ? null : List.copyOf(compression);
         idleSpin = idleSpin == null ? Duration.ZERO : idleSpin;
+        admission = admission == null ? AdmissionOptions.defaults() : admission;
     }
 }

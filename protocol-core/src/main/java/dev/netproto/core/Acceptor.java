@@ -1,6 +1,7 @@
 package dev.netproto.core;
 
 import dev.netproto.api.Endpoint;
+import dev.netproto.api.ErrorCode;
 import dev.netproto.api.OverloadedException;
 import dev.netproto.api.TransportOptions;
 import dev.netproto.api.spi.TransportProvider;
@@ -82,6 +83,12 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
             closeQuietly(channel);
             return;
         }
+        SourceLimits.Decision admission = settings.sourceLimits().admit(
+            remote instanceof InetSocketAddress inet ? inet.getAddress() : null, settings.clock().nanoTime());
+        if (admission.refusal() != null) {
+            refuse(channel, peer, admission.refusal());
+            return;
+        }
         SSLEngine engine = null;
         if (transport.usesTls()) {
             try {
@@ -91,6 +98,7 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("{}: refused connection from {}: cannot create a TLS engine: {}", endpoint, peer,
                     e.toString());
+                release(admission);
                 closeQuietly(channel);
                 return;
             }
@@ -101,11 +109,48 @@ final class Acceptor implements EventLoop.Selectable, AutoCloseable {
         boolean overLimit = settings.openConnections().incrementAndGet() > settings.maxConnections();
         Connection connection = new Connection(loop, channel, null, settings, peer, endpoint.scheme(), engine);
         try {
-            loop.execute(() -> connection.startAccepted(overLimit));
+            loop.execute(() -> connection.startAccepted(overLimit, admission.source()));
         } catch (OverloadedException e) {
             settings.openConnections().decrementAndGet();
+            release(admission);
             LOG.warn("{}: refused connection from {}: {}", endpoint, peer, e.getMessage());
             closeQuietly(channel);
+        }
+    }
+
+    /**
+     * Refuses a connection for its source, before reading anything: CLOSE {@code TOO_MANY_CONNECTIONS} with the
+     * reason where the transport lets plaintext be written first (not over TLS, whose handshake would have to run
+     * first: the point is to spend nothing on it), then close. The peer's HELLO, if it arrives, is never read: the
+     * kernel answers it with a reset, but the CLOSE already received stays readable to the peer.
+     */
+    private void refuse(SocketChannel channel, Object peer, String reason) {
+        loop.counters().increment(LoopCounters.CONNECTIONS_REFUSED);
+        loop.counters().error(ErrorCode.TOO_MANY_CONNECTIONS);
+        settings.errorLog().report(ErrorCode.TOO_MANY_CONNECTIONS, peer, reason, loop::schedule);
+        if (!transport.usesTls()) {
+            try {
+                // A fresh socket's send buffer is empty, so a frame of a few hundred bytes goes out whole.
+                channel.write(closeFrame(reason));
+            } catch (IOException e) {
+                LOG.debug("{}: could not tell {} it was refused: {}", endpoint, peer, e.toString());
+            }
+        }
+        closeQuietly(channel);
+    }
+
+    private static java.nio.ByteBuffer closeFrame(String reason) {
+        byte[] text = Texts.utf8(reason, FrameDescriptor.MAX_TEXT_LENGTH);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(FrameCodec.HEADER_LENGTH + 2 + text.length);
+        FrameCodec.writeHeader(b, 0, FrameDescriptor.TYPE_CLOSE, 0, 0, 2 + text.length);
+        b.putShort(FrameCodec.HEADER_LENGTH, (short) ErrorCode.TOO_MANY_CONNECTIONS.code());
+        b.put(FrameCodec.HEADER_LENGTH + 2, text);
+        return b;
+    }
+
+    private static void release(SourceLimits.Decision admission) {
+        if (admission.source() != null) {
+            admission.source().release();
         }
     }
 

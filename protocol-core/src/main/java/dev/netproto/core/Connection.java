@@ -110,6 +110,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private long phaseStartNs;
     private long lastFrameNs;
     private long lastPingNs;
+    /** When the first byte of the frame (or TLS record) still incomplete arrived; see {@link #partialInput()}. */
+    private long frameStartNs;
+    /** Servers: whether this connection counts in its loop's share of connections not yet open. */
+    boolean awaitingOpen;
+    /** Servers: the source this connection counts against, to release when it closes; null when not counted. */
+    private SourceLimits.Source source;
 
     /** Index in the loop's connection array; written by {@link EventLoop}. */
     int loopIndex = -1;
@@ -165,6 +171,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         this.phaseStartNs = now;
         this.lastFrameNs = now;
         this.lastPingNs = now;
+        this.frameStartNs = now;
         this.state = isClient() ? CONNECTING : AWAIT_HELLO;
     }
 
@@ -263,10 +270,15 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     // ---------------------------------------------------------------- start
 
     /**
-     * Server side: registers an accepted channel; one over the connection limit is told why and closed.
+     * Server side: registers an accepted channel; one over the connection limit is told why and closed. One that
+     * finds its loop's share of not-yet-open connections full displaces the one that has waited longest.
      * Loop thread.
+     *
+     * @param overLimit whether the server already serves its maximum of connections
+     * @param source    the source this connection counts against, or null
      */
-    void startAccepted(boolean overLimit) {
+    void startAccepted(boolean overLimit, SourceLimits.Source source) {
+        this.source = source;
         try {
             key = loop.register(channel, SelectionKey.OP_READ, this);
         } catch (IOException e) {
@@ -278,7 +290,47 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             loop.counters().increment(LoopCounters.CONNECTIONS_REFUSED);
             String reason = "refused: the server has its maximum of " + settings.maxConnections() + " connections";
             settings.errorLog().report(ErrorCode.TOO_MANY_CONNECTIONS, this, reason, loop::schedule);
-            closeGracefully(ErrorCode.TOO_MANY_CONNECTIONS, reason);
+            refuseBeforeOpen(ErrorCode.TOO_MANY_CONNECTIONS, reason);
+            return;
+        }
+        Connection displaced = loop.awaitOpen(this, settings.pendingShare());
+        if (displaced != null) {
+            loop.counters().increment(LoopCounters.CONNECTIONS_REFUSED);
+            String reason = "displaced: " + settings.pendingShare() + " connections on this loop had not finished "
+                + "HELLO, and this one had waited longest ("
+                + Liveness.millis(settings.clock().nanoTime() - displaced.phaseStartNs) + " ms)";
+            settings.errorLog().report(ErrorCode.TOO_MANY_CONNECTIONS, displaced, reason, loop::schedule);
+            displaced.refuseBeforeOpen(ErrorCode.TOO_MANY_CONNECTIONS, reason);
+        }
+    }
+
+    /**
+     * Refuses a server connection that is not open yet: CLOSE with the reason, then closes at once if the CLOSE
+     * went out whole, rather than lingering for the peer's own close. A refused peer that never closes (a flood)
+     * would otherwise hold its descriptor and its place in the connection limit for the linger time. What the peer
+     * sends afterwards is answered by a reset, but the CLOSE it already received stays readable to it.
+     */
+    private void refuseBeforeOpen(ErrorCode code, String reason) {
+        closeGracefully(code, reason);
+        if (state != CLOSING || tls != null) {
+            return;
+        }
+        try {
+            flush();
+        } catch (IOException e) {
+            closeNow(code, reason, null);
+            return;
+        }
+        if (writer.isEmpty()) {
+            closeNow(code, reason, null);
+        }
+    }
+
+    /** Leaves the loop's count of connections not yet open, once. */
+    private void stopAwaitingOpen() {
+        if (awaitingOpen) {
+            awaitingOpen = false;
+            loop.openedOrClosed();
         }
     }
 
@@ -331,6 +383,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             writer.trim();
         }
         Liveness liveness = settings.liveness();
+        if (s == OPEN && partialInput() && liveness.frameExpired(now - frameStartNs, partialFrameLength())) {
+            closeWithError(ErrorCode.TIMEOUT, "frame incomplete after " + Liveness.millis(now - frameStartNs)
+                + " ms (" + (reader.hasPartialFrame() ? reader.describePartial() : "part of a TLS record")
+                + "); allowed " + Liveness.millis(liveness.frameAllowanceNs(partialFrameLength())) + " ms");
+            return;
+        }
         int verdict = liveness.check(s == CONNECTING, s == OPEN, now, phaseStartNs, lastFrameNs, lastPingNs);
         if (verdict == Liveness.SEND_PING) {
             lastPingNs = now;
@@ -407,6 +465,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     private void onReadable() throws IOException {
         inRead = true;
+        boolean wasPartial = partialInput();
+        int frames = 0;
         try {
             for (int i = 0; i < MAX_READS_PER_EVENT && state != CLOSED && !readSuspended; i++) {
                 if (state == CLOSING) {
@@ -428,8 +488,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 buf.flip();
                 // Read before decoding: a frame's handler may complete a future whose waiter moves a test clock.
                 long receivedNs = settings.clock().nanoTime();
-                if (reader.read(target) > 0) {
+                int handled = reader.read(target);
+                if (handled > 0) {
                     lastFrameNs = receivedNs;
+                    frames += handled;
                 }
                 if (state >= CLOSING || n < room) {
                     return;
@@ -437,6 +499,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             }
         } finally {
             inRead = false;
+            if ((frames > 0 || !wasPartial) && state == OPEN && partialInput()) {
+                // A frame (or TLS record) started in this read and is not complete: time it from now.
+                frameStartNs = settings.clock().nanoTime();
+            }
             loop.readBuffer().buf.clear();
             if (state >= CLOSING) {
                 reader.release();
@@ -444,6 +510,16 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 loop.execute(readBuffered);
             }
         }
+    }
+
+    /** Whether part of a frame, or of the TLS record carrying one, has arrived and waits for the rest. */
+    private boolean partialInput() {
+        return reader.hasPartialFrame() || tls != null && tls.hasPartialRecord();
+    }
+
+    /** The partial frame's whole length, or 0 while unknown (header incomplete, or still inside a TLS record). */
+    private int partialFrameLength() {
+        return reader.hasPartialFrame() ? reader.partialFrameLength() : 0;
     }
 
     /** Reads on, from what the TLS layer holds, after a read stopped early (read budget, full buffer). */
@@ -722,6 +798,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             security = null;
         }
         state = OPEN;
+        stopAwaitingOpen();
         reader.opened(settings.maxFrameLength());
         loop.counters().increment(LoopCounters.HANDSHAKES_COMPLETED);
         if (owner != null) {
@@ -1005,6 +1082,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private void beginClose(ErrorCode code, String reason) {
         closeCode = code;
         closeReason = reason;
+        stopAwaitingOpen();
         if (state == CONNECTING) {
             closeNow(code, reason, null);
             return;
@@ -1057,8 +1135,13 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             loop.counters().increment(LoopCounters.CONNECTIONS_CLOSED);
             loop.counters().add(LoopCounters.CONNECTIONS_ACTIVE, -1);
         }
+        stopAwaitingOpen();
         if (settings.openConnections() != null) {
             settings.openConnections().decrementAndGet();
+        }
+        if (source != null) {
+            source.release();
+            source = null;
         }
         if (owner != null) {
             owner.onConnectionClosed(this, failure != null ? failure : closedException(cause));

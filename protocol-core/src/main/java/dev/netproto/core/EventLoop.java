@@ -117,6 +117,9 @@ final class EventLoop implements Executor {
     private Connection[] dirty = new Connection[64];
     private int dirtyCount;
     private Connection[] connections = new Connection[64];
+    /** Server connections not yet open, oldest first, and ones that left since but are not at the front yet. */
+    private final java.util.ArrayDeque<Connection> awaitingOpen = new java.util.ArrayDeque<>();
+    private int awaitingOpenCount;
     private int connectionCount;
     private Throwable terminationFailure;
     private long nextTickNs;
@@ -216,6 +219,58 @@ final class EventLoop implements Executor {
     /** Closes the resource when the loop shuts down, before its connections. Loop thread only. */
     void closeOnShutdown(AutoCloseable resource) {
         closeOnShutdown.add(resource);
+    }
+
+    /**
+     * Counts an accepted connection in this loop's share of connections not yet open (HELLO and the security
+     * handshake not finished). When the share is full, returns the one that has waited longest, for the caller to
+     * close: it no longer counts. Loop thread only.
+     *
+     * @param c     the new connection
+     * @param share how many may wait at once on this loop
+     * @return the connection displaced, or null
+     */
+    Connection awaitOpen(Connection c, int share) {
+        Connection displaced = null;
+        if (awaitingOpenCount >= share) {
+            dropLeavers();
+            displaced = awaitingOpen.pollFirst();
+            if (displaced != null) {
+                displaced.awaitingOpen = false;
+                awaitingOpenCount--;
+            }
+        }
+        if (awaitingOpen.size() > 2 * share + 64) {
+            // The oldest is still waiting (no handshake timeout, say) while many behind it left: drop those now,
+            // so that the queue never holds more than about twice the share (each sweep removes at least 64).
+            awaitingOpen.removeIf(q -> !q.awaitingOpen);
+        }
+        c.awaitingOpen = true;
+        awaitingOpen.addLast(c);
+        awaitingOpenCount++;
+        return displaced;
+    }
+
+    /**
+     * A connection counted by {@link #awaitOpen} opened or closed. It stays in the queue until it reaches the front
+     * (or the next sweep of {@link #awaitOpen}), so that leaving costs nothing.
+     */
+    void openedOrClosed() {
+        awaitingOpenCount--;
+        dropLeavers();
+    }
+
+    /** Connections not yet open on this loop; for tests and metrics. */
+    int awaitingOpenCount() {
+        return awaitingOpenCount;
+    }
+
+    private void dropLeavers() {
+        Connection first = awaitingOpen.peekFirst();
+        while (first != null && !first.awaitingOpen) {
+            awaitingOpen.pollFirst();
+            first = awaitingOpen.peekFirst();
+        }
     }
 
     void addConnection(Connection c) {

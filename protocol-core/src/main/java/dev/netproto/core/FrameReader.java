@@ -154,6 +154,12 @@ final class FrameReader {
         return handled;
     }
 
+    /** The cut frame's whole length with its header, or 0 while its header is incomplete; only with a partial frame. */
+    int partialFrameLength() {
+        ByteBuffer b = spill.buf;
+        return b.position() >= HEADER_LENGTH ? HEADER_LENGTH + b.getInt(LENGTH_OFFSET) : 0;
+    }
+
     /** Describes the cut frame for an end-of-stream message: bytes held and bytes needed. */
     String describePartial() {
         ByteBuffer b = spill.buf;

@@ -31,6 +31,7 @@ final class Liveness {
     private final long connectTimeoutNs;
     private final long handshakeTimeoutNs;
     private final long idleTimeoutNs;
+    private final long frameTimeoutNs;
     private final long heartbeatNs;
     private final int missedHeartbeats;
 
@@ -38,14 +39,17 @@ final class Liveness {
      * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for no limit
      * @param handshakeTimeoutNs how long HELLO and the handshake may take; 0 for no limit
      * @param idleTimeoutNs      close an open connection after this long without a frame; 0 for no limit
+     * @param frameTimeoutNs     close when a frame is incomplete this long (plus its length's allowance) after its
+     *                           first byte; 0 for no limit
      * @param heartbeatNs        PING after this long without a frame; 0 for no heartbeats
      * @param missedHeartbeats   intervals without a frame, after the first, before the peer is dead
      */
-    Liveness(long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long heartbeatNs,
-             int missedHeartbeats) {
+    Liveness(long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long frameTimeoutNs,
+             long heartbeatNs, int missedHeartbeats) {
         this.connectTimeoutNs = connectTimeoutNs;
         this.handshakeTimeoutNs = handshakeTimeoutNs;
         this.idleTimeoutNs = idleTimeoutNs;
+        this.frameTimeoutNs = frameTimeoutNs;
         this.heartbeatNs = heartbeatNs;
         this.missedHeartbeats = missedHeartbeats;
     }
@@ -82,6 +86,25 @@ final class Liveness {
             }
         }
         return OK;
+    }
+
+    /**
+     * Whether a frame whose first byte arrived {@code elapsedNs} ago and that is still incomplete has overstayed:
+     * the frame timeout plus one second per {@link dev.netproto.api.ConnectionOptions#FRAME_ALLOWANCE_BYTES_PER_SECOND}
+     * bytes of its length.
+     *
+     * @param elapsedNs   time since the frame's first byte arrived
+     * @param frameLength the frame's whole length with its header, or 0 while the header is incomplete
+     * @return whether to close the connection
+     */
+    boolean frameExpired(long elapsedNs, long frameLength) {
+        return frameTimeoutNs > 0 && elapsedNs >= frameAllowanceNs(frameLength);
+    }
+
+    /** How long a frame of this length may take to arrive. */
+    long frameAllowanceNs(long frameLength) {
+        return frameTimeoutNs + frameLength * 1_000_000_000L
+            / dev.netproto.api.ConnectionOptions.FRAME_ALLOWANCE_BYTES_PER_SECOND;
     }
 
     /** The CLOSE reason of a timeout verdict. */

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for servers
  * @param handshakeTimeoutNs how long HELLO may take; 0 for no limit
  * @param idleTimeoutNs      close after this long without a complete frame; 0 for no limit
+ * @param frameTimeoutNs     close when a frame started this long ago (plus its length's allowance) is still
+ *                           incomplete; 0 for no limit
  * @param writeTimeoutNs     close after queued output made no progress this long; 0 for no limit
  * @param heartbeatNs        PING after this long without a frame; 0 for no heartbeats
  * @param missedHeartbeats   intervals without a frame before the peer is dead
@@ -39,22 +41,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param maxCompressionRatio a compressed body may claim at most this many times its compressed length
  * @param hello              the HELLO rules with this side's values
  * @param idleSpinNs         how long a loop carrying these connections polls before it blocks; 0 for not at all
+ * @param pendingShare       servers: connections each loop lets wait for HELLO at once; 0 for clients
+ * @param sourceLimits       servers: the per-source limits the acceptor applies; null for clients
  * @param liveness           the timeout and heartbeat rules built from the durations above, shared
  * @param flow               the backpressure rules built from the watermarks and write timeout above, shared
  * @param errorLog           the rate-limited WARN log of connections that end with an error, shared
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 String securityName, SecurityMechanism security, int maxFrameLength, NanoClock clock,
-                long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long writeTimeoutNs,
+                long connectTimeoutNs, long handshakeTimeoutNs, long idleTimeoutNs, long frameTimeoutNs,
+                long writeTimeoutNs,
                 long heartbeatNs, int missedHeartbeats, int lowWatermark, int highWatermark, int maxInFlight,
                 long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
                 int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs,
-                Liveness liveness, FlowControl flow, ErrorLog errorLog) {
+                int pendingShare, SourceLimits sourceLimits, Liveness liveness, FlowControl flow, ErrorLog errorLog) {
 
     /** The rules derived from the durations and limits, built once: each connection refers to them. */
     Settings {
-        liveness = new Liveness(connectTimeoutNs, handshakeTimeoutNs, idleTimeoutNs, heartbeatNs, missedHeartbeats);
+        liveness = new Liveness(connectTimeoutNs, handshakeTimeoutNs, idleTimeoutNs, frameTimeoutNs, heartbeatNs,
+            missedHeartbeats);
         flow = new FlowControl(lowWatermark, highWatermark, writeTimeoutNs);
         errorLog = new ErrorLog(clock::nanoTime);
     }
@@ -64,12 +70,14 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
         ConnectionOptions c = config.connection();
         return new Settings(routes, blockingExecutor, config.errorListener(), config.security().name(), security,
             config.maxFrameLength(), config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
-            c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(), c.missedHeartbeats(),
-            c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
+            c.frameTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
+            c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(config.maxFrameLength(), config.security().name(), compressors),
-            config.idleSpin().toNanos(), null, null, null);
+            config.idleSpin().toNanos(),
+            (config.admission().maxPendingConnections() + config.eventLoops() - 1) / config.eventLoops(),
+            new SourceLimits(config.admission()), null, null, null);
     }
 
     static Settings forClient(ClientOptions options, SecurityMechanism security, CompressionProvider[] compressors) {
@@ -77,11 +85,12 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
         return new Settings(RouteTable.EMPTY, null, null, options.security().name(), security,
             options.maxFrameLength(),
             options.clock(), options.connectTimeout().toNanos(), c.handshakeTimeout().toNanos(),
-            c.idleTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
+            c.idleTimeout().toNanos(), c.frameTimeout().toNanos(), c.writeTimeout().toNanos(),
+            c.heartbeatInterval().toNanos(),
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(),
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(options.maxFrameLength(), options.security().name(), compressors),
-            options.idleSpin().toNanos(), null, null, null);
+            options.idleSpin().toNanos(), 0, null, null, null, null);
     }
 }

@@ -156,6 +156,14 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         return have >= RECORD_HEADER && have >= RECORD_HEADER + (b.getShort(3) & 0xFFFF);
     }
 
+    /**
+     * Whether part of a TLS record is held, waiting for the rest: the frame underneath cannot be seen yet, but the
+     * peer has started sending it, and a peer that trickles a record must be timed like one that trickles a frame.
+     */
+    boolean hasPartialRecord() {
+        return netIn != null && netIn.buf.position() > 0;
+    }
+
     /** The engine's session: after the handshake, the negotiated parameters and the peer's certificates. */
     javax.net.ssl.SSLSession session() {
         return engine.getSession();

@@ -71,7 +71,25 @@ class LivenessTest {
 
     private static Times liveness(long connectMs, long handshakeMs, long idleMs, long heartbeatMs, int missed,
                                   long now) {
-        return new Times(new Liveness(ms(connectMs), ms(handshakeMs), ms(idleMs), ms(heartbeatMs), missed), now);
+        return new Times(new Liveness(ms(connectMs), ms(handshakeMs), ms(idleMs), 0, ms(heartbeatMs), missed), now);
+    }
+
+    @Test
+    void shouldGiveAFrameItsTimeoutPlusOneSecondPer64KibOfItsLength() {
+        Liveness rules = new Liveness(0, 0, 0, ms(20_000), 0, 1);
+        assertFalse(rules.frameExpired(ms(19_999), 0), "header not complete yet: the timeout alone");
+        assertTrue(rules.frameExpired(ms(20_000), 0));
+        assertFalse(rules.frameExpired(ms(20_999), 64 * 1024), "64 KiB: one more second");
+        assertTrue(rules.frameExpired(ms(21_000), 64 * 1024));
+        long maxFrame = 16L * 1024 * 1024 + 12;
+        assertFalse(rules.frameExpired(ms(276_000), maxFrame), "16 MiB: 256 s more");
+        assertTrue(rules.frameExpired(ms(276_001), maxFrame));
+    }
+
+    @Test
+    void shouldNeverExpireAFrameWithoutAFrameTimeout() {
+        Liveness rules = new Liveness(0, 0, 0, 0, 0, 1);
+        assertFalse(rules.frameExpired(Long.MAX_VALUE, 0));
     }
 
     @Test
