@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * The settings of Noise sessions ({@link Security#noise(NoiseOptions)}): this side's static key, which peers it
- * accepts, the cipher functions it offers, when it rekeys, and how it refuses replayed handshakes.
+ * accepts, the cipher functions it offers, when it rekeys, and how far a handshake's timestamp may be from the
+ * server's clock.
  *
  * <p><b>Handshakes.</b> A client with an {@link #identity()} runs {@code Noise_XX_25519_<cipher>_SHA256}, which
  * authenticates both sides; a client without one runs {@code Noise_NK_25519_<cipher>_SHA256}, which
@@ -30,14 +31,14 @@ import java.util.Objects;
  *                          {@code AESGCM}
  * @param rekeyAfterMessages rekey each direction after this many sealed frames of any type under one key
  * @param rekeyAfterBytes   rekey each direction once the frames sealed under one key reach this many payload bytes
- * @param replayWindow      servers: how far a client's handshake timestamp may be from this side's clock
- * @param replayCacheSize   servers: how many recent first handshake messages are remembered to refuse replays
+ * @param replayWindow      servers: how far a client's handshake timestamp may be from this side's clock; a
+ *                          stateless check (nothing is remembered per handshake), see docs/PROTOCOL.md section 8
  * @param clock             the wall clock of handshake timestamps
  */
 public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys, boolean allowAnyClient,
                            NoisePublicKey serverKey, boolean trustAnyServer, List<String> ciphers,
                            long rekeyAfterMessages, long rekeyAfterBytes, Duration replayWindow,
-                           int replayCacheSize, InstantSource clock) {
+                           InstantSource clock) {
     /**
      * The cipher function names, in the default preference order: AES-GCM first, since the JDK runs it with
      * AES-NI several times faster than ChaCha20-Poly1305 on x86 servers (docs/PERFORMANCE.md, NoiseBenchmark);
@@ -50,8 +51,6 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
     public static final long DEFAULT_REKEY_AFTER_BYTES = 1L << 30;
     /** Default replay window: a minute either side of the server's clock. */
     public static final Duration DEFAULT_REPLAY_WINDOW = Duration.ofMinutes(1);
-    /** Default replay cache: this many first messages within the window. */
-    public static final int DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 
     /**
      * Validates the options, reporting every problem at once.
@@ -65,7 +64,6 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
      * @param rekeyAfterMessages frames per key, positive
      * @param rekeyAfterBytes    bytes per key, positive
      * @param replayWindow       handshake timestamp window, positive and at most a day
-     * @param replayCacheSize    remembered handshakes, positive
      * @param clock              wall clock
      */
     public NoiseOptions {
@@ -90,9 +88,6 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
         }
         if (replayWindow.isNegative() || replayWindow.isZero() || replayWindow.compareTo(Duration.ofDays(1)) > 0) {
             problems.add("noise.replay_window: must be positive and at most a day (" + replayWindow + ")");
-        }
-        if (replayCacheSize < 1) {
-            problems.add("noise.replay_cache_size: must be >= 1 (" + replayCacheSize + ")");
         }
         if (authorizedKeys != null && allowAnyClient) {
             problems.add("noise.authorized_keys: set together with allow_any_client; choose one");
@@ -139,7 +134,7 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
 
     /**
      * Starts a builder with the defaults: no keys, both ciphers (AESGCM first), rekey after 2^20 frames or
-     * 1 GiB, one-minute replay window, 100,000 remembered handshakes, the system clock.
+     * 1 GiB, one-minute replay window, the system clock.
      *
      * @return a new builder
      */
@@ -158,7 +153,6 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
         private long rekeyAfterMessages = DEFAULT_REKEY_AFTER_MESSAGES;
         private long rekeyAfterBytes = DEFAULT_REKEY_AFTER_BYTES;
         private Duration replayWindow = DEFAULT_REPLAY_WINDOW;
-        private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
         private InstantSource clock = InstantSource.system();
 
         private Builder() {
@@ -262,17 +256,6 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
         }
 
         /**
-         * Servers: sets how many first handshake messages are remembered within the window.
-         *
-         * @param entries remembered messages
-         * @return this builder
-         */
-        public Builder replayCacheSize(int entries) {
-            this.replayCacheSize = entries;
-            return this;
-        }
-
-        /**
          * Sets the wall clock of handshake timestamps; for tests.
          *
          * @param clock the clock
@@ -291,7 +274,7 @@ public record NoiseOptions(NoiseIdentity identity, AuthorizedKeys authorizedKeys
          */
         public NoiseOptions build() {
             return new NoiseOptions(identity, authorizedKeys, allowAnyClient, serverKey, trustAnyServer, ciphers,
-                rekeyAfterMessages, rekeyAfterBytes, replayWindow, replayCacheSize, clock);
+                rekeyAfterMessages, rekeyAfterBytes, replayWindow, clock);
         }
     }
 }

@@ -271,6 +271,33 @@ public final class HandshakeState implements AutoCloseable {
     }
 
     /**
+     * Returns the payload of the next message to read as it stands in {@code message}, when it travels in the clear:
+     * no key exists yet at the payload (no DH token before it in this message or an earlier one, and no pre-shared
+     * key). Reads nothing into the handshake: the message must still go through {@link #readMessage}, which may
+     * refuse it. This lets a responder look at a first message's payload before it spends any cryptography on it.
+     *
+     * @param message the message received, not yet read
+     * @return a copy of its payload in the clear, or null if the payload will be encrypted, or the message is
+     *     too short for the keys before it, or it is not this side's turn to read
+     */
+    byte[] clearPayload(byte[] message) {
+        if (destroyed || failed || isComplete() || isWriteTurn() || symmetric.hasKey()) {
+            return null;
+        }
+        int pos = 0;
+        for (HandshakePattern.Token token : pattern.messages[messageIndex]) {
+            switch (token) {
+                // No key: a static key travels in the clear, like an ephemeral one.
+                case E, S -> pos += DH_LENGTH;
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return message.length < pos ? null : Arrays.copyOfRange(message, pos, message.length);
+    }
+
+    /**
      * Hands over the transport cipher states; callable once, after the handshake completed. The caller owns them.
      *
      * @return the cipher states, oriented for this side

@@ -11,9 +11,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * What every Noise connection of one server (or one client) shares: the static key pair, the accepted peers, the
- * protocols offered, and (servers) the replay cache. Built once at start; immutable apart from the replay cache,
- * which is thread-safe. Each connection gets a {@link NoiseSecuritySession} over it.
+ * What every Noise connection of one server (or one client) shares: the static key pair, the accepted peers and the
+ * protocols offered. Built once at start and immutable, so shared by every event loop without locking. Each
+ * connection gets a {@link NoiseSecuritySession} over it.
+ *
+ * <p>Deliberately nothing here changes while handshakes run: no state shared between connections may be filled by
+ * a peer that has not authenticated, or one peer could deny the others service (issue #13). In particular there is
+ * no replay cache; docs/ARCHITECTURE.md ("Decision: no replay cache for Noise handshakes") says why.
  */
 final class NoiseContext implements SecurityMechanism {
     /** Pattern of mutual authentication: both static keys travel, encrypted. */
@@ -27,14 +31,12 @@ final class NoiseContext implements SecurityMechanism {
 
     final NoiseOptions options;
     final NoiseKeyPair staticKeys;
-    final ReplayCache replay;
     /** Clients: the protocols offered in HELLO, in preference order. Servers: the protocols accepted. */
     final List<String> protocols;
 
-    private NoiseContext(NoiseOptions options, NoiseKeyPair staticKeys, ReplayCache replay, List<String> protocols) {
+    private NoiseContext(NoiseOptions options, NoiseKeyPair staticKeys, List<String> protocols) {
         this.options = options;
         this.staticKeys = staticKeys;
-        this.replay = replay;
         this.protocols = protocols;
     }
 
@@ -46,14 +48,13 @@ final class NoiseContext implements SecurityMechanism {
                 accepted.add(name(NK, cipher));
             }
         }
-        return new NoiseContext(options, keyPair(options), new ReplayCache(options.replayWindow(),
-            options.replayCacheSize(), options.clock()), List.copyOf(accepted));
+        return new NoiseContext(options, keyPair(options), List.copyOf(accepted));
     }
 
     static NoiseContext forClient(NoiseOptions options) {
         String pattern = options.identity() != null ? XX : NK;
         List<String> offered = options.ciphers().stream().map(c -> name(pattern, c)).toList();
-        return new NoiseContext(options, options.identity() == null ? null : keyPair(options), null, offered);
+        return new NoiseContext(options, options.identity() == null ? null : keyPair(options), offered);
     }
 
     static String name(String pattern, String cipher) {

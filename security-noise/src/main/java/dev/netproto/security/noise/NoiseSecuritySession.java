@@ -8,7 +8,6 @@ import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecuritySession;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,6 +19,12 @@ import java.util.List;
  * message, then answers with an empty sealed HANDSHAKE (accepted) or a sealed CLOSE {@code PEER_NOT_AUTHORIZED};
  * the client is established only once it has opened that answer. NK (the client knows the server's key and stays
  * anonymous): established after the second message on both sides.
+ *
+ * <p><b>The first message</b> carries the client's wall-clock time, and the server refuses it when that is further
+ * from its own clock than the window ({@code TOO_OLD}, {@code TOO_NEW}). The check is stateless: nothing of a first
+ * message is remembered, since it authenticates nobody and a replay of it cannot complete (docs/PROTOCOL.md section
+ * 8). It runs as early as the pattern allows: under XX the timestamp is in the clear and is checked before the
+ * message is read, so before any DH; under NK it is encrypted under {@code es}, so the server does that DH first.
  *
  * <p>Loop thread only.
  */
@@ -79,8 +84,9 @@ final class NoiseSecuritySession implements SecuritySession {
             ? HandshakeState.initiator(parsed, prologue, nk ? null : ctx.staticKeys, nk ? ctx.serverKeyBytes() : null)
             : HandshakeState.responder(parsed, prologue, ctx.staticKeys, null);
         if (client) {
-            // The first message carries the wall-clock time, so that the server can refuse an old one replayed;
-            // u64 milliseconds, big-endian (ByteBuffer's default order) like every integer on the wire.
+            // The first message carries the wall-clock time, so that the server can refuse a stale captured one
+            // before it answers; u64 milliseconds, big-endian (ByteBuffer's default order) like every integer on the
+            // wire.
             byte[] timestamp = new byte[NoiseContext.TIMESTAMP_LENGTH];
             ByteBuffer.wrap(timestamp).putLong(ctx.options.clock().millis());
             out.send(writeMessage(timestamp));
@@ -112,9 +118,15 @@ final class NoiseSecuritySession implements SecuritySession {
         try {
             int read = messagesRead++;
             boolean first = !client && read == 0;
+            // Check a timestamp in the clear (XX) before reading the message; one that is encrypted (NK, under es)
+            // can only be checked after reading it, which costs that DH.
+            byte[] clear = first ? hs.clearPayload(bytes) : null;
+            if (clear != null) {
+                checkTimestamp(clear);
+            }
             byte[] payload = hs.readMessage(bytes);
-            if (first) {
-                admitFirstMessage(payload, bytes);
+            if (first && clear == null) {
+                checkTimestamp(payload);
             }
             if (!first && payload.length != 0) {
                 if (hs.isComplete()) {
@@ -191,19 +203,23 @@ final class NoiseSecuritySession implements SecuritySession {
         return new NoisePeerIdentity(key, comment);
     }
 
-    /** Responders: refuses a first message whose timestamp is outside the window, or one seen before. */
-    private void admitFirstMessage(byte[] payload, byte[] message) {
+    /**
+     * Responders: refuses a first message whose payload is not a timestamp within the window either side of this
+     * side's clock (both bounds inclusive). Remembers nothing: see the class documentation.
+     */
+    private void checkTimestamp(byte[] payload) {
         if (payload.length != NoiseContext.TIMESTAMP_LENGTH) {
             throw new SecurityFailure(ErrorCode.HANDSHAKE_FAILED, "first Noise message carries " + payload.length
                 + " bytes of payload, expected an " + NoiseContext.TIMESTAMP_LENGTH + "-byte timestamp");
         }
         long timestamp = ByteBuffer.wrap(payload).getLong();
-        byte[] ephemeral = Arrays.copyOf(message, NoiseKeyPair.KEY_LENGTH);
-        ReplayCache.Result result = ctx.replay.check(timestamp, ephemeral);
-        if (result != ReplayCache.Result.ACCEPTED) {
-            throw new SecurityFailure(ErrorCode.HANDSHAKE_FAILED, "first Noise message refused (" + result
+        long nowMs = ctx.options.clock().millis();
+        long windowMs = ctx.options.replayWindow().toMillis();
+        String verdict = timestamp < nowMs - windowMs ? "TOO_OLD" : timestamp > nowMs + windowMs ? "TOO_NEW" : null;
+        if (verdict != null) {
+            throw new SecurityFailure(ErrorCode.HANDSHAKE_FAILED, "first Noise message refused (" + verdict
                 + "): timestamp " + Instant.ofEpochMilli(timestamp) + ", window " + ctx.options.replayWindow()
-                + " around " + Instant.ofEpochMilli(ctx.options.clock().millis()));
+                + " around " + Instant.ofEpochMilli(nowMs));
         }
     }
 

@@ -189,6 +189,32 @@ class HandshakeStateTest {
             "a pre-message key is known from the start");
     }
 
+    /**
+     * A payload that no key protects can be looked at before the message is read (so that a responder can check
+     * XX's first-message timestamp before any DH); one that is encrypted cannot, and looking reads nothing.
+     */
+    @Test
+    void shouldShowAPayloadBeforeReadingOnlyWhenItTravelsInTheClear() {
+        NoiseTestSupport.Sides xx = NoiseTestSupport.sides("Noise_XX_25519_AESGCM_SHA256", false, PROLOGUE);
+        byte[] first = xx.initiator().writeMessage(payload(0));
+        assertNull(xx.responder().clearPayload(Arrays.copyOf(first, 31)), "too short for the ephemeral key");
+        assertArrayEquals(payload(0), xx.responder().clearPayload(first));
+        assertArrayEquals(payload(0), xx.responder().clearPayload(first), "looking did not read it");
+        assertArrayEquals(payload(0), xx.responder().readMessage(first));
+        assertNull(xx.responder().clearPayload(first), "the responder writes next");
+        byte[] second = xx.responder().writeMessage(payload(1));
+        assertNull(xx.initiator().clearPayload(second), "encrypted after ee");
+        xx.initiator().readMessage(second);
+        byte[] third = xx.initiator().writeMessage(payload(2));
+        assertNull(xx.responder().clearPayload(third));
+        assertArrayEquals(payload(2), xx.responder().readMessage(third));
+
+        NoiseTestSupport.Sides nk = NoiseTestSupport.sides("Noise_NK_25519_AESGCM_SHA256", false, PROLOGUE);
+        byte[] nkFirst = nk.initiator().writeMessage(payload(0));
+        assertNull(nk.responder().clearPayload(nkFirst), "NK: encrypted under es, readable only after that DH");
+        assertArrayEquals(payload(0), nk.responder().readMessage(nkFirst));
+    }
+
     @Test
     void shouldRejectCallsOutOfTurn() {
         NoiseTestSupport.Sides s = NoiseTestSupport.sides("Noise_NK_25519_ChaChaPoly_SHA256", false, PROLOGUE);
