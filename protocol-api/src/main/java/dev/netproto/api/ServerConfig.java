@@ -25,12 +25,18 @@ import java.util.concurrent.Executor;
  * @param idleSpin         how long an event loop with nothing to do polls its sockets and task queue before it
  *                         blocks in {@code select}; zero (the default) blocks at once. See
  *                         {@link ServerBuilder#idleSpin(java.time.Duration)}
+ * @param memoryBudget     the most direct memory, in bytes, the server's buffers may hold at once (read, spill,
+ *                         decompression and output buffers, in use or kept for reuse); 0 (the default) for three
+ *                         quarters of the JVM's direct-memory limit. Near it the server stops reading from the
+ *                         connections that hold the most and refuses large buffers, rather than run out of direct
+ *                         memory and fail whichever connection allocates next. See
+ *                         {@link ServerBuilder#memoryBudget(long)}
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, Security security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
                            ConnectionOptions connection, int maxConnections, NanoClock clock,
-                           List<String> compression, Duration idleSpin) {
+                           List<String> compression, Duration idleSpin, long memoryBudget) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -49,6 +55,7 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param clock            time source
      * @param compression      accepted compression algorithms, or {@code null} for every one found
      * @param idleSpin         busy-poll time before blocking, zero for none; {@code null} means zero
+     * @param memoryBudget     direct-memory budget in bytes, 0 for the default
      */
     public ServerConfig {
         listen = List.copyOf(listen);
