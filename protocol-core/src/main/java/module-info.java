@@ -16,6 +16,9 @@
 @SuppressWarnings("module")
 module dev.netproto.core {
     requires dev.netproto.api;
+    // The JVM's direct-memory limit (-XX:MaxDirectMemorySize), from which a server's default memory budget follows:
+    // com.sun.management.HotSpotDiagnosticMXBean is the only supported way to read it.
+    requires jdk.management;
     requires org.jctools.core;
     requires org.slf4j;
 

@@ -63,6 +63,7 @@ import java.util.stream.Collectors;
  * source_connection_burst = 400
  * shutdown_grace_ms = 10000         # how long in-flight requests get on SIGTERM/SIGINT
  * idle_spin_us = 0                  # event loops poll this long before blocking (0..10000); 0 off
+ * memory_budget_mb = 0              # direct memory the buffers may hold, MiB; 0: 3/4 of the JVM's direct limit
  * [connection]                      # every timeout in milliseconds; 0 turns it off
  * handshake_timeout_ms = 10000
  * idle_timeout_ms = 300000
@@ -115,11 +116,13 @@ import java.util.stream.Collectors;
  * @param idleSpin       how long an idle event loop polls before it blocks ({@code ServerBuilder.idleSpin})
  * @param noise          the Noise settings of a server with security {@code noise}; {@code null} for none
  * @param admission      the pending-connection budget and the per-source limits
+ * @param memoryBudgetMb the direct memory the server's buffers may hold, in MiB; 0 for the default, three quarters
+ *                       of the JVM's direct-memory limit ({@code ServerBuilder.memoryBudget})
  */
 record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, String security, String metrics,
                     TransportOptions transport, int maxConnections, ConnectionOptions connection,
                     Duration shutdownGrace, TlsConfig tls, Duration idleSpin, NoiseFiles noise,
-                    AdmissionOptions admission) {
+                    AdmissionOptions admission, int memoryBudgetMb) {
 
     /** The prefix of every environment variable this configuration reads. */
     static final String ENV_PREFIX = "NETPROTO_";
@@ -174,6 +177,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      * @param shutdownGrace  grace period on stop
      * @param tls            TLS settings, or {@code null}
      * @param idleSpin       idle spin of the event loops, zero for none
+     * @param noise          Noise settings, or {@code null}
+     * @param memoryBudgetMb memory budget in MiB, 0 for the default
      */
     DaemonConfig {
         listen = List.copyOf(listen);
@@ -231,7 +236,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
      */
     DaemonConfig withListen(List<String> uris) {
         return new DaemonConfig(uris, eventLoops, maxFrameLength, security, metrics, transport, maxConnections,
-            connection, shutdownGrace, tls, idleSpin, noise, admission);
+            connection, shutdownGrace, tls, idleSpin, noise, admission, memoryBudgetMb);
     }
 
     /**
@@ -255,7 +260,7 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         }
         return builder.eventLoops(eventLoops).maxFrameLength(maxFrameLength).metrics(metrics)
             .transport(transport).maxConnections(maxConnections).connection(connection).idleSpin(idleSpin)
-            .admission(admission);
+            .admission(admission).memoryBudget(memoryBudgetMb * 1024L * 1024L);
     }
 
     /**
@@ -290,7 +295,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
             tls,
             Duration.ofNanos(1_000L * (Integer) values.getOrDefault(Key.SERVER_IDLE_SPIN_US, 0)),
             noiseFiles(values),
-            admissionOptions(values));
+            admissionOptions(values),
+            (Integer) values.getOrDefault(Key.SERVER_MEMORY_BUDGET_MB, 0));
     }
 
     /** Checks that {@code [noise]} is set exactly when the security is {@code noise}; {@code null} without. */
@@ -798,6 +804,8 @@ record DaemonConfig(List<String> listen, int eventLoops, int maxFrameLength, Str
         SERVER_SHUTDOWN_GRACE_MS("server", "shutdown_grace_ms", Type.INT, 0, 600_000),
         /** {@code server.idle_spin_us}: see {@code ServerBuilder.idleSpin}. */
         SERVER_IDLE_SPIN_US("server", "idle_spin_us", Type.INT, 0, 10_000),
+        /** {@code server.memory_budget_mb}: see {@code ServerBuilder.memoryBudget}; 0 for the default. */
+        SERVER_MEMORY_BUDGET_MB("server", "memory_budget_mb", Type.INT, 0, 1 << 24),
         /** {@code connection.handshake_timeout_ms}. */
         CONNECTION_HANDSHAKE_TIMEOUT_MS("connection", "handshake_timeout_ms", Type.INT, 0, Integer.MAX_VALUE),
         /** {@code connection.idle_timeout_ms}. */

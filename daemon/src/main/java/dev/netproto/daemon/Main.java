@@ -39,6 +39,8 @@ public final class Main {
                       --security NAME, --metrics NAME, --tcp-no-delay BOOL, --backlog N,
                       --send-buffer-size BYTES, --receive-buffer-size BYTES, --reuse-address BOOL,
                       --idle-spin-us US (event loops poll this long before blocking, 0..10000; default 0)
+                      --memory-budget-mb MB (direct memory the server's buffers may hold; default 0:
+                                          three quarters of the JVM's -XX:MaxDirectMemorySize)
                       TLS (with tls:// endpoints only; [tls] in the file, NETPROTO_TLS_<KEY>):
                       --tls-certificate-chain FILE  PEM, the server's certificate first
                       --tls-private-key FILE        PEM, its key

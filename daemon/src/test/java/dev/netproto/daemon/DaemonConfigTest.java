@@ -90,6 +90,20 @@ class DaemonConfigTest {
     }
 
     @Test
+    void shouldPassTheMemoryBudgetInMibToTheServerWhenGiven() throws IOException {
+        assertEquals(0, DaemonConfig.defaults().memoryBudgetMb(), "0: the default derived from the JVM");
+        assertEquals(0, DaemonConfig.defaults().toBuilder().build().memoryBudget());
+        Path toml = write("[server]\nmemory_budget_mb = 32\n");
+        assertEquals(32, DaemonConfig.load(toml, Map.of(), Map.of()).memoryBudgetMb());
+        DaemonConfig env = DaemonConfig.load(toml, Map.of("NETPROTO_SERVER_MEMORY_BUDGET_MB", "48"), Map.of());
+        assertEquals(48, env.memoryBudgetMb());
+        DaemonConfig flag = DaemonConfig.load(null, Map.of(), Map.of("--memory-budget-mb", List.of("64")));
+        assertEquals(64L * 1024 * 1024, flag.toBuilder().build().memoryBudget());
+        assertProblem(fails(null, Map.of(), Map.of("--memory-budget-mb", List.of("-1"))), "server.memory_budget_mb",
+            "[flag --memory-budget-mb]");
+    }
+
+    @Test
     void shouldLetEnvOverrideFileAndFlagsOverrideEnvWhenAllAreGiven() throws IOException {
         Map<String, String> env = Map.of(
             "NETPROTO_SERVER_LISTEN", "tcp://127.0.0.1:7802, tcp://[::1]:7802",

@@ -145,6 +145,12 @@ final class RawPeer implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes part of an array; big frames go in parts, so that the JDK's temporary direct buffer stays small. */
+    void write(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
+        out.flush();
+    }
+
     /** Sends HELLO and reads the server's HELLO. */
     Frame handshake() throws IOException {
         write(frame(HELLO, 0, helloPayload(16 * 1024 * 1024, "none")));

@@ -55,7 +55,10 @@ public enum ErrorCode {
     HANDLER_FAILED(101, false),
     /** The handler returned without replying to a request and without deferring its reply. */
     NO_REPLY(102, false),
-    /** The receiver could not take the request now (a queue or limit was full). */
+    /**
+     * The receiver could not take the request now (a queue or limit was full, or its memory budget had no room for
+     * the response); it was not processed and may be retried later.
+     */
     OVERLOADED(103, false),
     /** The handler answered the request with an application-level failure. */
     APPLICATION_ERROR(104, false),

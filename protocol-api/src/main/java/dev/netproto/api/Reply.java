@@ -22,7 +22,9 @@ public interface Reply {
      *
      * @param body the response body, from its position to its limit; the position is not changed
      * @return {@code true} if the response was queued; {@code false} if the message was one-way, it was already
-     *     answered, or the connection is closed
+     *     answered, or the connection is closed, or if the response was answered with an ERROR instead: too large
+     *     for the requester ({@link ErrorCode#MESSAGE_TOO_LARGE}), or for the server's memory budget now
+     *     ({@link ErrorCode#OVERLOADED}; see {@link ServerBuilder#memoryBudget(long)})
      */
     default boolean send(ByteBuffer body) {
         return send(body, true);

@@ -13,9 +13,13 @@ import java.util.concurrent.Executor;
  *
  * <p>Not thread-safe: configure it on one thread. Defaults: one event loop per available processor, a maximum
  * frame payload of 16 MiB, security {@code none}, metrics {@code noop}, {@link TransportOptions#defaults()},
- * {@link ConnectionOptions#defaults()}, at most 10,000 connections.
+ * {@link ConnectionOptions#defaults()}, at most 10,000 connections, a memory budget of three quarters of the JVM's
+ * direct-memory limit.
  */
 public final class ServerBuilder {
+    /** The smallest memory budget accepted: 1 MiB. */
+    private static final long MIN_MEMORY_BUDGET = 1024 * 1024;
+
     private final List<String> listen = new ArrayList<>();
     private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
@@ -32,6 +36,7 @@ public final class ServerBuilder {
     private NanoClock clock = NanoClock.system();
     private List<String> compression;
     private Duration idleSpin = Duration.ZERO;
+    private long memoryBudget;
 
     ServerBuilder() {
     }
@@ -235,6 +240,30 @@ public final class ServerBuilder {
     }
 
     /**
+     * Sets the most direct memory the server's buffers may hold at once: what it reads (frames that span reads),
+     * decompresses and queues for sending, in use or kept for reuse. Without a budget, peers that send large
+     * requests and never read the answers pin direct memory until the JVM runs out, and the
+     * {@link OutOfMemoryError} then fails whichever connection allocates next.
+     *
+     * <p>Near the budget (above seven eighths of it) the server stops reading from the connections that hold the
+     * most memory, and resumes when usage falls under three quarters; their peers are held back by TCP, so nothing
+     * they sent is lost. A response too large for the memory left is answered with {@link ErrorCode#OVERLOADED}
+     * instead. The server announces no larger maximum frame length than its budget can ever buffer, so a bigger
+     * frame is refused with {@link ErrorCode#FRAME_TOO_LARGE}, naming the budget.
+     *
+     * <p>Default 0: three quarters of the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, or the
+     * maximum heap size when that is not set), leaving the rest for buffers waiting for the GC and for the JDK's own
+     * use. Set it explicitly when several servers share a JVM, so that their budgets add up to less than that.
+     *
+     * @param bytes 0 for the default, or at least 1 MiB
+     * @return this builder
+     */
+    public ServerBuilder memoryBudget(long bytes) {
+        this.memoryBudget = bytes;
+        return this;
+    }
+
+    /**
      * Validates the options and returns the configuration.
      *
      * @return the configuration
@@ -264,11 +293,16 @@ public final class ServerBuilder {
             all.add("max_connections: must be >= 1 (" + maxConnections + ")");
         }
         IdleSpin.check(idleSpin, all);
+        if (memoryBudget != 0 && memoryBudget < MIN_MEMORY_BUDGET) {
+            all.add("memory_budget: must be 0 (three quarters of the JVM's direct-memory limit) or at least "
+                + MIN_MEMORY_BUDGET + " bytes (" + memoryBudget + ")");
+        }
         if (!all.isEmpty()) {
             throw new ConfigurationException(all);
         }
         return new ServerConfig(endpoints, routes, eventLoops, maxFrameLength, security, metrics, transport,
-            blockingExecutor, errorListener, connection, maxConnections, clock, compression, idleSpin, admission);
+            blockingExecutor, errorListener, connection, maxConnections, clock, compression, idleSpin, admission,
+            memoryBudget);
     }
 
     /**

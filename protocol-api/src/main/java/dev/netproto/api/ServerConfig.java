@@ -27,12 +27,19 @@ import java.util.concurrent.Executor;
  *                         {@link ServerBuilder#idleSpin(java.time.Duration)}
  * @param admission        how new connections are admitted: the budget of connections still in HELLO and the
  *                         limits per source
+ * @param memoryBudget     the most direct memory, in bytes, the server's buffers may hold at once (read, spill,
+ *                         decompression and output buffers, in use or kept for reuse); 0 (the default) for three
+ *                         quarters of the JVM's direct-memory limit. Near it the server stops reading from the
+ *                         connections that hold the most and refuses large buffers, rather than run out of direct
+ *                         memory and fail whichever connection allocates next. See
+ *                         {@link ServerBuilder#memoryBudget(long)}
  */
 public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> routes, int eventLoops,
                            int maxFrameLength, Security security, String metrics, TransportOptions transport,
                            Executor blockingExecutor, ConnectionErrorListener errorListener,
                            ConnectionOptions connection, int maxConnections, NanoClock clock,
-                           List<String> compression, Duration idleSpin, AdmissionOptions admission) {
+                           List<String> compression, Duration idleSpin, AdmissionOptions admission,
+                           long memoryBudget) {
 
     /**
      * Copies the collections so that the configuration cannot change after it is built.
@@ -52,6 +59,7 @@ public record ServerConfig(List<Endpoint> listen, Map<String, RouteConfig> route
      * @param compression      accepted compression algorithms, or {@code null} for every one found
      * @param idleSpin         busy-poll time before blocking, zero for none; {@code null} means zero
      * @param admission        admission limits; {@code null} means {@link AdmissionOptions#defaults()}
+     * @param memoryBudget     direct-memory budget in bytes, 0 for the default
      */
     public ServerConfig {
         listen = List.copyOf(listen);

@@ -24,6 +24,8 @@ final class BodyInflater {
     private final int maxRatio;
     private final Refusal refusal;
     private CompressionProvider codec;
+    /** Whether the last {@link #inflate} returned null because the memory budget refused the output buffer. */
+    private boolean refusedForMemory;
 
     BodyInflater(BufferPool pool, int maxFrameLength, int maxRatio, Refusal refusal) {
         this.pool = pool;
@@ -39,9 +41,11 @@ final class BodyInflater {
 
     /**
      * Decompresses a body into a pooled buffer of exactly its stated length (flipped), which the caller releases;
-     * returns null after refusing it when any check or the decompression fails.
+     * returns null after refusing it when any check or the decompression fails, and null without refusing it when
+     * the memory budget has no room for the output ({@link #refusedForMemory()}: the caller answers for it).
      */
     PooledBuffer inflate(PooledBuffer src, int offset, int length) {
+        refusedForMemory = false;
         if (length < COMPRESSED_LENGTH_PREFIX) {
             refusal.refuse(ErrorCode.DECOMPRESSION_FAILED, "compressed body of " + length
                 + " bytes has no room for its length prefix");
@@ -60,7 +64,11 @@ final class BodyInflater {
                 + " bytes claims " + claimed + " bytes, more than " + maxRatio + " times as many (the ratio cap)");
             return null;
         }
-        PooledBuffer out = pool.acquire(Math.max(claimed, 1));
+        PooledBuffer out = pool.tryAcquire(Math.max(claimed, 1));
+        if (out == null) {
+            refusedForMemory = true;
+            return null;
+        }
         try {
             ByteBuffer dst = out.buf;
             dst.limit(claimed);
@@ -72,6 +80,11 @@ final class BodyInflater {
             refusal.refuse(ErrorCode.DECOMPRESSION_FAILED, codec.name() + " body refused: " + e.getMessage());
             return null;
         }
+    }
+
+    /** Whether the last {@link #inflate} returned null because the memory budget refused its output buffer. */
+    boolean refusedForMemory() {
+        return refusedForMemory;
     }
 
     void release(PooledBuffer body) {

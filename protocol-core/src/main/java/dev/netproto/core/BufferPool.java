@@ -12,6 +12,11 @@ package dev.netproto.core;
  * <p>Who releases: the connection that acquired a buffer releases it when the data in it has been consumed
  * (decoded or written), and releases everything it holds when it closes. With {@code -D}{@value #LEAK_CHECK_PROP_NAME}
  * {@code =true} (the test suite sets it) closing the pool with buffers still out is an error.
+ *
+ * <p>Memory: every buffer the pool allocates is reserved in its {@link MemoryBudget} (shared by the pools of one
+ * server) until the pool drops it for the GC, whether it is in use or on a free list; reusing a free buffer costs
+ * the budget nothing. {@link #tryAcquire} is refused when the budget is short, after the pool dropped its large free
+ * buffers to make room; {@link #acquire} is for buffers that cannot be refused and is never refused.
  */
 final class BufferPool {
     /** System property that makes {@link #close()} fail when buffers were not returned. */
@@ -28,10 +33,17 @@ final class BufferPool {
     private final PooledBuffer[][] free = new PooledBuffer[MAX_SHIFT - MIN_SHIFT + 1][];
     private final int[] freeCount = new int[MAX_SHIFT - MIN_SHIFT + 1];
     private final LoopCounters counters;
+    private final MemoryBudget budget;
     private int inUse;
 
+    /** A pool with a budget that never refuses (clients' loops, tests). */
     BufferPool(LoopCounters counters) {
+        this(counters, MemoryBudget.unlimited());
+    }
+
+    BufferPool(LoopCounters counters, MemoryBudget budget) {
         this.counters = counters;
+        this.budget = budget;
         for (int i = 0; i < free.length; i++) {
             free[i] = new PooledBuffer[retainedPerClass(i)];
         }
@@ -47,27 +59,106 @@ final class BufferPool {
     }
 
     /**
-     * Returns a cleared buffer of at least {@code minCapacity} bytes.
+     * Returns a cleared buffer of at least {@code minCapacity} bytes, reserving a new one in the budget even past
+     * its limit: for buffers that cannot be refused, because they hold bytes already read or a frame already
+     * accepted for sending, and for the client side, whose budget has no limit.
      *
      * @param minCapacity bytes needed, at most 32 MiB
      * @return a buffer with position 0 and limit at its capacity
      */
     PooledBuffer acquire(int minCapacity) {
         int sizeClass = sizeClass(minCapacity);
-        PooledBuffer b;
-        int n = freeCount[sizeClass];
-        if (n > 0) {
-            b = free[sizeClass][n - 1];
-            free[sizeClass][n - 1] = null;
-            freeCount[sizeClass] = n - 1;
-            b.buf.clear();
-        } else {
-            b = new PooledBuffer(1 << (sizeClass + MIN_SHIFT), sizeClass);
+        PooledBuffer b = takeFree(sizeClass);
+        if (b == null) {
+            int capacity = 1 << (sizeClass + MIN_SHIFT);
+            budget.forceReserve(capacity);
+            b = allocate(capacity, sizeClass);
         }
+        return handOut(b);
+    }
+
+    /**
+     * Returns a cleared buffer of at least {@code minCapacity} bytes, or null when the memory budget has no room for
+     * a new one (after this pool dropped its large free buffers to make room) or the JVM has no direct memory left.
+     * Either way the refusal is counted, and nothing is thrown: the caller pauses the connection or refuses the
+     * request. Reusing a free buffer is never refused.
+     *
+     * @param minCapacity bytes needed, at most 32 MiB
+     * @return a buffer with position 0 and limit at its capacity, or null
+     */
+    PooledBuffer tryAcquire(int minCapacity) {
+        int sizeClass = sizeClass(minCapacity);
+        PooledBuffer b = takeFree(sizeClass);
+        if (b == null) {
+            int capacity = 1 << (sizeClass + MIN_SHIFT);
+            if (!budget.tryReserve(capacity) && (dropLargeFree() == 0 || !budget.tryReserve(capacity))) {
+                counters.increment(LoopCounters.MEMORY_REFUSALS);
+                return null;
+            }
+            try {
+                b = new PooledBuffer(capacity, sizeClass);
+            } catch (OutOfMemoryError e) {
+                // The JVM's limit is lower than the budget assumed (or others use direct memory): refuse, as the
+                // budget would have, rather than fail whichever connection happened to allocate.
+                budget.release(capacity);
+                counters.increment(LoopCounters.MEMORY_REFUSALS);
+                return null;
+            }
+        }
+        return handOut(b);
+    }
+
+    private PooledBuffer takeFree(int sizeClass) {
+        int n = freeCount[sizeClass];
+        if (n == 0) {
+            return null;
+        }
+        PooledBuffer b = free[sizeClass][n - 1];
+        free[sizeClass][n - 1] = null;
+        freeCount[sizeClass] = n - 1;
+        b.buf.clear();
+        return b;
+    }
+
+    private PooledBuffer allocate(int capacity, int sizeClass) {
+        try {
+            return new PooledBuffer(capacity, sizeClass);
+        } catch (OutOfMemoryError e) {
+            budget.release(capacity);
+            throw e;
+        }
+    }
+
+    private PooledBuffer handOut(PooledBuffer b) {
         b.inUse = true;
         inUse++;
         counters.set(LoopCounters.BUFFERS_IN_USE, inUse);
         return b;
+    }
+
+    /**
+     * Drops the free buffers above {@link MemoryBudget#SMALL_BYTES}, giving their room back to the budget: under
+     * memory pressure, idle large buffers of one size must not keep a buffer of another size from being granted.
+     * Small free buffers stay, for the connections that hold little. Cold path.
+     *
+     * @return the bytes given back
+     */
+    long dropLargeFree() {
+        long dropped = 0;
+        for (int i = sizeClass(MemoryBudget.SMALL_BYTES) + 1; i < free.length; i++) {
+            for (int j = 0; j < freeCount[i]; j++) {
+                dropped += free[i][j].buf.capacity();
+                free[i][j] = null;
+            }
+            freeCount[i] = 0;
+        }
+        budget.release(dropped);
+        return dropped;
+    }
+
+    /** The budget this pool reserves its buffers in. */
+    MemoryBudget budget() {
+        return budget;
     }
 
     /**
@@ -86,6 +177,8 @@ final class BufferPool {
         if (n < free[b.sizeClass].length) {
             free[b.sizeClass][n] = b;
             freeCount[b.sizeClass] = n + 1;
+        } else {
+            budget.release(b.buf.capacity());
         }
     }
 
@@ -95,15 +188,21 @@ final class BufferPool {
     }
 
     /**
-     * Drops the free buffers. With leak checking on, fails if any buffer is still out.
+     * Drops the free buffers, giving their room back to the budget. With leak checking on, fails if any buffer is
+     * still out.
      *
      * @throws IllegalStateException in leak-check mode, naming how many buffers were not returned
      */
     void close() {
+        long dropped = 0;
         for (int i = 0; i < free.length; i++) {
+            for (int j = 0; j < freeCount[i]; j++) {
+                dropped += free[i][j].buf.capacity();
+            }
             java.util.Arrays.fill(free[i], null);
             freeCount[i] = 0;
         }
+        budget.release(dropped);
         if (LEAK_CHECK && inUse != 0) {
             throw new IllegalStateException("buffer leak: " + inUse + " pooled buffer(s) not returned");
         }

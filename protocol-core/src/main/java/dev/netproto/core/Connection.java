@@ -58,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Time.</b> The loop calls {@link #onTick()} every {@link EventLoop#TICK_NS}; it reads the clock once. The
  * receive path reads the clock once per readable event, not per frame.
  *
+ * <p><b>Memory.</b> Buffers come from the loop's pool, within the server's {@link MemoryBudget}. When the budget
+ * refuses one, or the loop finds the budget nearly used up and this connection among those holding the most, the
+ * connection stops reading ({@link #pauseForMemory()}) until the loop resumes it; a response the budget refuses is
+ * answered {@link ErrorCode#OVERLOADED} ({@link #refuseForMemory}). Either way no request is silently lost: the
+ * peer is held back by TCP, or told.
+ *
  * <p><b>Closing.</b> A protocol error sends CLOSE with its code, shuts down output once that is written, and then
  * discards input until the peer closes or {@link #LINGER_TIMEOUT_NS} passes. Closing the socket with unread input
  * would make the kernel send RST, which can destroy the CLOSE frame before the peer reads it.
@@ -136,6 +142,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private boolean dirty;
     private boolean writeInterest;
     private boolean readSuspended;
+    /** Whether reading is stopped because the memory budget ran short; see {@link #pauseForMemory()}. */
+    private boolean memoryPaused;
     private boolean outputShutdown;
     private boolean inRead;
     private int lingerBytes;
@@ -468,7 +476,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         boolean wasPartial = partialInput();
         int frames = 0;
         try {
-            for (int i = 0; i < MAX_READS_PER_EVENT && state != CLOSED && !readSuspended; i++) {
+            for (int i = 0; i < MAX_READS_PER_EVENT && state != CLOSED && !readSuspended && !memoryPaused; i++) {
                 if (state == CLOSING) {
                     discardInput();
                     return;
@@ -493,6 +501,11 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                     lastFrameNs = receivedNs;
                     frames += handled;
                 }
+                if (state < CLOSING && reader.spillShort()) {
+                    // The budget refused room for the rest of the frame: read no more until it has some.
+                    pauseForMemory();
+                    return;
+                }
                 if (state >= CLOSING || n < room) {
                     return;
                 }
@@ -506,7 +519,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             loop.readBuffer().buf.clear();
             if (state >= CLOSING) {
                 reader.release();
-            } else if (tls != null && !readSuspended && tls.hasBufferedInput()) {
+            } else if (tls != null && !readSuspended && !memoryPaused && tls.hasBufferedInput()) {
                 loop.execute(readBuffered);
             }
         }
@@ -524,7 +537,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     /** Reads on, from what the TLS layer holds, after a read stopped early (read budget, full buffer). */
     private void readBufferedInput() {
-        if (state == CLOSED || readSuspended) {
+        if (state == CLOSED || readSuspended || memoryPaused) {
             return;
         }
         try {
@@ -621,6 +634,13 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     @Override
     public void onProtocolError(ErrorCode code, String reason) {
+        MemoryBudget memory = settings.memory();
+        if (code == ErrorCode.FRAME_TOO_LARGE && state == OPEN && memory != null
+            && settings.maxFrameLength() == memory.maxFramePayload()) {
+            // The server announced a smaller maximum than configured, because a larger frame could never be buffered.
+            reason += " (announced in HELLO: the server's memory budget of " + memory.limitBytes()
+                + " bytes cannot buffer larger frames)";
+        }
         closeWithError(code, reason);
     }
 
@@ -641,6 +661,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (compressed) {
             body = inflater.inflate(src, offset, length);
             if (body == null) {
+                if (inflater.refusedForMemory()) {
+                    responseRefusedForMemory(requestId, length);
+                }
                 return;
             }
             offset = 0;
@@ -661,6 +684,17 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             }
         }
         drainedAfterGoAway();
+    }
+
+    /** A client could not decompress a response for lack of direct memory: its request fails OVERLOADED. */
+    private void responseRefusedForMemory(int requestId, int length) {
+        PendingRequest p = isClient() ? pending.remove(requestId) : null;
+        loop.counters().error(ErrorCode.OVERLOADED);
+        if (p != null) {
+            p.completeExceptionally(new OverloadedException("no direct memory left to decompress the response of "
+                + length + " bytes to " + p + " on " + description()));
+            drainedAfterGoAway();
+        }
     }
 
     @Override
@@ -851,11 +885,90 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (key == null || state == CONNECTING || state == CLOSED) {
             return;
         }
-        boolean reading = !readSuspended && (tls == null || !tls.tasksRunning());
+        boolean reading = !readSuspended && !memoryPaused && (tls == null || !tls.tasksRunning());
         int ops = (reading ? SelectionKey.OP_READ : 0) | (writeInterest ? SelectionKey.OP_WRITE : 0);
         if (ops != key.interestOps()) {
             key.interestOps(ops);
         }
+    }
+
+    // ---------------------------------------------------------------- memory (loop thread)
+
+    /** Whether reading is stopped because the memory budget ran short. */
+    boolean memoryPaused() {
+        return memoryPaused;
+    }
+
+    /** Whether the frame being read does not fit its buffer: the budget refused a larger one. */
+    boolean spillShort() {
+        return reader.spillShort();
+    }
+
+    /** Bytes of pooled memory this connection holds: spill, output and TLS buffers. Cold path. */
+    long heldBytes() {
+        return reader.heldBytes() + writer.heldBytes() + (tls == null ? 0 : tls.heldBytes());
+    }
+
+    /**
+     * Stops reading because the memory budget ran short, until {@link #resumeAfterMemory()}: the peer is held back
+     * by TCP, so nothing it sends is lost. A closing connection keeps discarding its input instead.
+     */
+    void pauseForMemory() {
+        if (memoryPaused || state >= CLOSING) {
+            return;
+        }
+        memoryPaused = true;
+        loop.memoryPauses(1);
+        loop.counters().increment(LoopCounters.READS_SUSPENDED);
+        updateInterest();
+    }
+
+    /**
+     * Reads again, once the frame being read fits a buffer the budget grants now.
+     *
+     * @return whether reading resumed (or was not paused)
+     */
+    boolean resumeAfterMemory() {
+        if (!memoryPaused) {
+            return true;
+        }
+        if (!reader.growSpill()) {
+            return false;
+        }
+        endMemoryPause();
+        updateInterest();
+        if (tls != null && !readSuspended && tls.hasBufferedInput()) {
+            loop.execute(readBuffered);
+        }
+        return true;
+    }
+
+    private void endMemoryPause() {
+        if (memoryPaused) {
+            memoryPaused = false;
+            loop.memoryPauses(-1);
+        }
+    }
+
+    /**
+     * The memory budget refused a buffer a request needs (its response, or its decompressed body): answers the
+     * request OVERLOADED (a one-way message is dropped), logs it rate-limited, and stops reading until memory is
+     * back. Counted as an OVERLOADED error and, by the pool, as a refusal.
+     *
+     * @param requestId the request, or 0 for a one-way message
+     * @param what      what was refused, such as "response of 1048576 bytes"
+     */
+    void refuseForMemory(int requestId, String what) {
+        MemoryBudget budget = loop.pool().budget();
+        String reason = what + " refused: " + (budget.isLimited() ? "the server's memory budget of "
+            + budget.limitBytes() + " bytes has no room for it (" + budget.reserved() + " bytes reserved)"
+            : "no direct memory is left") + "; not processed, retry later";
+        loop.counters().error(ErrorCode.OVERLOADED);
+        if (requestId != 0 && state == OPEN) {
+            writer.error(requestId, ErrorCode.OVERLOADED, reason);
+        }
+        settings.errorLog().report(ErrorCode.OVERLOADED, this, reason, loop::schedule);
+        pauseForMemory();
     }
 
     private void markDirty() {
@@ -877,7 +990,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return false;
         }
         dispatcher().answered();
-        writer.data(TYPE_RESPONSE, requestId, null, body, compress);
+        if (!writer.dataWithinBudget(TYPE_RESPONSE, requestId, null, body, compress)) {
+            refuseForMemory(requestId, "response of " + length + " bytes");
+            return false;
+        }
         return true;
     }
 
@@ -1089,6 +1205,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         }
         // CLOSING before the waiters fail: their callbacks run now, and must see a connection that takes nothing.
         state = CLOSING;
+        // A closing connection reads only to discard its input, which needs no memory.
+        endMemoryPause();
+        updateInterest();
         writer.close(code, reason);
         failWaiters(null);
         if (!inRead) {
@@ -1108,6 +1227,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             closeReason = reason;
         }
         state = CLOSED;
+        endMemoryPause();
         cancelTimer();
         if (key != null) {
             key.cancel();

@@ -4,14 +4,16 @@ import dev.netproto.api.ErrorCode;
 import dev.netproto.api.spi.Metric;
 import dev.netproto.api.spi.MetricsSource;
 
-/** Sums the counters of a group's event loops; safe to read from any thread. */
+/** Sums the counters of a group's event loops, and reads their shared memory budget; safe from any thread. */
 final class CoreMetrics implements MetricsSource {
     private final String scope;
     private final EventLoop[] loops;
+    private final MemoryBudget budget;
 
-    CoreMetrics(String scope, EventLoop[] loops) {
+    CoreMetrics(String scope, EventLoop[] loops, MemoryBudget budget) {
         this.scope = scope;
         this.loops = loops;
+        this.budget = budget;
     }
 
     @Override
@@ -21,6 +23,12 @@ final class CoreMetrics implements MetricsSource {
 
     @Override
     public long read(Metric metric) {
+        if (metric == Metric.MEMORY_RESERVED) {
+            return budget.reserved();
+        }
+        if (metric == Metric.MEMORY_RESERVED_PEAK) {
+            return budget.peak();
+        }
         long sum = 0;
         for (EventLoop loop : loops) {
             sum += metric == Metric.TASKS_REJECTED ? loop.rejectedTasks() : loop.counters().read(metric.ordinal());

@@ -66,10 +66,11 @@ final class CoreServer implements Server {
         ExecutorService owned = anyBlocking && config.blockingExecutor() == null
             ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("netproto-handler-", 0).factory())
             : null;
+        MemoryBudget budget = MemoryBudget.forServer(config.memoryBudget());
         Settings settings = Settings.forServer(config, security, new RouteTable(config.routes()),
-            owned != null ? owned : config.blockingExecutor(), compressors);
+            owned != null ? owned : config.blockingExecutor(), compressors, budget);
         EventLoopGroup group = new EventLoopGroup("netproto-server", config.eventLoops(), false, System::nanoTime,
-            providers::onLoopThreadExit);
+            providers::onLoopThreadExit, budget);
         List<ServerSocketChannel> channels = new ArrayList<>();
         List<Endpoint> bound = new ArrayList<>();
         try {
@@ -99,7 +100,7 @@ final class CoreServer implements Server {
         }
         CoreServer server = new CoreServer(group, bound, metrics, owned, settings.errorLog());
         metrics.register(group.metrics());
-        LOG.info("listening on {}", bound);
+        LOG.info("listening on {}; {}", bound, budget);
         return server;
     }
 

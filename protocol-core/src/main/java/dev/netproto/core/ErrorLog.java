@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * once, and the ones after it within {@link #WINDOW_NS} are summed up in one line when the window ends ("closed
  * 9,812 more connections with TIMEOUT in the last 10 s; e.g. conn#17 /127.0.0.1:44830: HELLO did not complete
  * within 10000 ms"). A window in which nothing more happened closes silently, so the next error is again logged
- * at once. The metrics count every error exactly.
+ * at once. The metrics count every error exactly. Requests refused because the memory budget ran short
+ * ({@link ErrorCode#OVERLOADED}) are logged the same way, as refusals: their connections stay open.
  *
  * <p><b>Threading.</b> Shared by the loops of a server or client, lock-free: a window is opened and closed by
  * compare-and-set, and its summary written by whichever loop sees it end (at its next error of that code or its
@@ -88,13 +89,16 @@ final class ErrorLog {
      */
     void report(ErrorCode code, Object connection, String reason, Scheduler scheduler) {
         long now = clock.getAsLong();
+        // Request-level codes (a request refused for memory) leave the connection open.
+        String action = code.isConnectionLevel() ? "closing" : "refusing a request";
         if (sink.debugEnabled()) {
-            sink.debug(connection + ": closing: " + reason + " (" + code + ")");
+            sink.debug(connection + ": " + action + ": " + reason + " (" + code + ")");
         }
         Window w = window(code);
         if (w.start.get() == CLOSED && w.start.compareAndSet(CLOSED, now)) {
-            sink.warn(connection + ": closing: " + reason + " (" + code + "); more " + code
-                + " closes in the next " + TimeUnit.NANOSECONDS.toSeconds(WINDOW_NS) + " s are summed up");
+            sink.warn(connection + ": " + action + ": " + reason + " (" + code + "); more " + code
+                + (code.isConnectionLevel() ? " closes" : " refusals") + " in the next "
+                + TimeUnit.NANOSECONDS.toSeconds(WINDOW_NS) + " s are summed up");
             scheduler.after(WINDOW_NS, () -> tick(code, scheduler));
             return;
         }
@@ -158,7 +162,8 @@ final class ErrorLog {
     }
 
     private void summarize(ErrorCode code, long n, long windowNs, String example) {
-        sink.warn("closed " + String.format("%,d", n) + " more connections with " + code + " in the last "
+        sink.warn((code.isConnectionLevel() ? "closed " : "refused ") + String.format("%,d", n)
+            + (code.isConnectionLevel() ? " more connections with " : " more requests with ") + code + " in the last "
             + TimeUnit.NANOSECONDS.toSeconds(windowNs) + " s; e.g. " + example);
     }
 

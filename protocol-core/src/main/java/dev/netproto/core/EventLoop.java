@@ -98,7 +98,7 @@ final class EventLoop implements Executor {
     private final AtomicLong rejected = new AtomicLong();
     private final Consumer<SelectionKey> onKey = this::onKey;
     private final LoopCounters counters = new LoopCounters();
-    private final BufferPool pool = new BufferPool(counters);
+    private final BufferPool pool;
     private final PooledBuffer readBuffer = new PooledBuffer(READ_BUFFER_SIZE, -1);
     private final Compressibility compressibility = new Compressibility();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -127,9 +127,17 @@ final class EventLoop implements Executor {
     private long idleSpinNs;
     /** How many connections on this loop ask for exactly {@link #idleSpinNs}. */
     private int idleSpinHolders;
+    /** How many connections on this loop stopped reading for memory; the tick looks for them only while any do. */
+    private int memoryPaused;
 
-    EventLoop(String name, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit) {
+    /**
+     * @param budget the direct memory this loop's pool shares with the other loops of its server (or clients)
+     */
+    EventLoop(String name, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit, MemoryBudget budget) {
         this.name = name;
+        this.pool = new BufferPool(counters, budget);
+        // The read buffer is direct memory too: counted, never refused (the loop cannot work without it).
+        budget.forceReserve(READ_BUFFER_SIZE);
         this.nanoClock = nanoClock;
         this.onThreadExit = onThreadExit;
         try {
@@ -460,7 +468,53 @@ final class EventLoop implements Executor {
         return false;
     }
 
+    /** A connection stopped ({@code +1}) or resumed ({@code -1}) reading for memory. Loop thread. */
+    void memoryPauses(int delta) {
+        memoryPaused += delta;
+    }
+
+    /**
+     * Once a tick, the loop's part of keeping the server within its memory budget (see {@link MemoryBudget}). Above
+     * the high-water mark it drops its pool's idle large buffers and stops reading from the connections that hold
+     * the most: those holding at least a 64th of the budget (at least two outbound segments), or, once the budget is
+     * used up, every connection holding any buffer. Under the low-water mark it resumes them; a connection whose
+     * frame did not fit resumes as soon as the budget grants its buffer. Cold path: it walks the connections only
+     * while the budget is under pressure or some connection is paused.
+     */
+    private void checkMemory() {
+        MemoryBudget budget = pool.budget();
+        if (!budget.isLimited() && memoryPaused == 0) {
+            return;
+        }
+        long reserved = budget.reserved();
+        if (budget.isLimited() && reserved > budget.highWaterBytes()) {
+            pool.dropLargeFree();
+            long threshold = budget.reserved() > budget.limitBytes() ? 1
+                : Math.max(2L * MemoryBudget.SMALL_BYTES, budget.limitBytes() / 64);
+            for (int i = connectionCount - 1; i >= 0; i--) {
+                Connection c = connections[i];
+                if (!c.memoryPaused() && c.heldBytes() >= threshold) {
+                    c.pauseForMemory();
+                }
+            }
+        } else if (memoryPaused > 0) {
+            // Without a limit, a pause came from the JVM running out of direct memory: retry each tick.
+            boolean low = !budget.isLimited() || reserved < budget.lowWaterBytes();
+            for (int i = connectionCount - 1; i >= 0; i--) {
+                Connection c = connections[i];
+                if (c.memoryPaused() && (low || c.spillShort())) {
+                    c.resumeAfterMemory();
+                }
+            }
+        }
+    }
+
     private void tick() {
+        try {
+            checkMemory();
+        } catch (RuntimeException e) {
+            LOG.error("{}: checking the memory budget failed", name, e);
+        }
         for (int i = connectionCount - 1; i >= 0; i--) {
             if (i >= connectionCount) {
                 continue;
@@ -576,6 +630,7 @@ final class EventLoop implements Executor {
                 LOG.warn("{}: closing the selector failed", name, e);
             }
             pool.close();
+            pool.budget().release(READ_BUFFER_SIZE);
             onThreadExit.run();
         } catch (RuntimeException | Error e) {
             terminationFailure = e;

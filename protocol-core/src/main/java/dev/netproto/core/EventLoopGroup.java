@@ -10,15 +10,19 @@ final class EventLoopGroup {
     private final AtomicInteger next = new AtomicInteger();
     private final CoreMetrics metrics;
 
-    EventLoopGroup(String namePrefix, int count, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit) {
+    /**
+     * @param budget the direct memory the loops' buffer pools share: a server's, or an unlimited one for clients
+     */
+    EventLoopGroup(String namePrefix, int count, boolean daemon, LongSupplier nanoClock, Runnable onThreadExit,
+                   MemoryBudget budget) {
         loops = new EventLoop[count];
         for (int i = 0; i < count; i++) {
-            loops[i] = new EventLoop(namePrefix + "-" + i, daemon, nanoClock, onThreadExit);
+            loops[i] = new EventLoop(namePrefix + "-" + i, daemon, nanoClock, onThreadExit, budget);
         }
         for (EventLoop loop : loops) {
             loop.start();
         }
-        metrics = new CoreMetrics(namePrefix.contains("client") ? "client" : "server", loops);
+        metrics = new CoreMetrics(namePrefix.contains("client") ? "client" : "server", loops, budget);
     }
 
     EventLoop next() {

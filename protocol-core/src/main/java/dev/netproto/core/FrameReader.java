@@ -35,6 +35,11 @@ import java.nio.ByteBuffer;
  * sized for the whole frame, into which the next reads go; a frame's length is checked as soon as its header is
  * complete, before any room is made for its payload.
  *
+ * <p>The spill buffer is asked of the memory budget ({@link BufferPool#tryAcquire}). When the budget refuses it,
+ * the bytes already read move to a buffer just large enough for them (which is never refused: they are out of the
+ * socket), the frame is left cut ({@link #spillShort()}), and the connection stops reading until
+ * {@link #growSpill()} succeeds. Nothing read is lost, and the peer is held back by TCP meanwhile.
+ *
  * <p>It knows nothing of connection states: the {@link Frames} receiver decides whether a type is allowed now
  * ({@link Frames#admit}). A problem is reported once, through {@link Frames#onProtocolError}, after which the
  * reader stops until the receiver stops accepting frames.
@@ -130,6 +135,45 @@ final class FrameReader {
     /** Whether part of a frame is waiting for the rest. */
     boolean hasPartialFrame() {
         return spill != null;
+    }
+
+    /**
+     * Whether the cut frame does not fit its spill buffer, because the memory budget refused a larger one: no more
+     * may be read until {@link #growSpill()} succeeds.
+     */
+    boolean spillShort() {
+        PooledBuffer s = spill;
+        if (s == null || s.buf.position() < HEADER_LENGTH) {
+            return false;
+        }
+        return HEADER_LENGTH + s.buf.getInt(LENGTH_OFFSET) > s.buf.capacity();
+    }
+
+    /**
+     * Asks the budget again for a spill buffer that holds the whole cut frame.
+     *
+     * @return whether the frame fits now (also when it did already)
+     */
+    boolean growSpill() {
+        if (!spillShort()) {
+            return true;
+        }
+        ByteBuffer b = spill.buf;
+        PooledBuffer next = pool.tryAcquire(HEADER_LENGTH + b.getInt(LENGTH_OFFSET));
+        if (next == null) {
+            return false;
+        }
+        b.flip();
+        next.buf.put(b);
+        pool.release(spill);
+        spill = next;
+        return true;
+    }
+
+    /** Bytes of pooled memory this reader holds: its spill buffer. */
+    long heldBytes() {
+        PooledBuffer s = spill;
+        return s == null ? 0 : s.buf.capacity();
     }
 
     /**
@@ -313,7 +357,10 @@ final class FrameReader {
         return FrameDescriptor.typeName(b.get(pos + TYPE_OFFSET));
     }
 
-    /** Moves the unconsumed remainder into a spill buffer with room for its whole frame. */
+    /**
+     * Moves the unconsumed remainder into a spill buffer with room for its whole frame; when the memory budget
+     * refuses one, keeps it where it is (already a spill buffer) or in one just large enough for it.
+     */
     private void keepRemainder(PooledBuffer target) {
         ByteBuffer b = target.buf;
         int remaining = b.remaining();
@@ -322,7 +369,16 @@ final class FrameReader {
             b.compact();
             return;
         }
-        PooledBuffer next = pool.acquire(Math.max(need, MIN_SPILL));
+        PooledBuffer next = pool.tryAcquire(Math.max(need, MIN_SPILL));
+        if (next == null) {
+            if (target == spill) {
+                b.compact();
+                return;
+            }
+            // The shared read buffer must be free for the next connection: the remainder (at most one read) goes to
+            // a buffer that is not refused, and the frame stays cut (spillShort) until the budget has room.
+            next = pool.acquire(Math.max(remaining, MIN_SPILL));
+        }
         next.buf.put(b);
         if (target == spill) {
             pool.release(spill);

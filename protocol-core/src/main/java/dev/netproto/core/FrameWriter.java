@@ -108,9 +108,18 @@ final class FrameWriter {
      * returned buffer before it reserves anything else.
      */
     ByteBuffer frame(int type, int requestId, int payloadLength) {
+        return frame(type, requestId, payloadLength, false);
+    }
+
+    /** As {@link #frame(int, int, int)}; when {@code refusable}, returns null if the memory budget refuses it. */
+    private ByteBuffer frame(int type, int requestId, int payloadLength, boolean refusable) {
         Sealing s = sealing;
         int wireLength = s == null ? payloadLength : s.protection.sealedLength(payloadLength);
-        ByteBuffer b = outbound.reserve(HEADER_LENGTH + wireLength);
+        int frameLength = HEADER_LENGTH + wireLength;
+        ByteBuffer b = refusable ? outbound.tryReserve(frameLength) : outbound.reserve(frameLength);
+        if (b == null) {
+            return null;
+        }
         int o = outbound.reservedOffset();
         FrameCodec.writeHeader(b, o, type, 0, requestId, wireLength);
         if (s != null) {
@@ -180,22 +189,43 @@ final class FrameWriter {
      * Writes a REQUEST, MESSAGE or RESPONSE: the route prefix (when there is one) in the clear, then the body,
      * compressed in place into the outbound segment when compression was negotiated, the body is long enough, the
      * sender allows it, the loop's entropy sample says it will shrink, and it did shrink (docs/PROTOCOL.md
-     * section 5.1). The body's position is not changed.
+     * section 5.1). The body's position is not changed. The frame is never refused by the memory budget.
      */
     void data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
+        data(type, requestId, route, body, compress, false);
+    }
+
+    /**
+     * As {@link #data(int, int, byte[], ByteBuffer, boolean)}, but a new segment for the frame is asked of the
+     * memory budget.
+     *
+     * @return whether the frame was queued; false, with nothing queued, when the budget refused its segment
+     */
+    boolean dataWithinBudget(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
+        return data(type, requestId, route, body, compress, true);
+    }
+
+    private boolean data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress,
+                         boolean refusable) {
         int prefix = route == null ? 0 : 1 + route.length;
         int bodyLength = body.remaining();
         Compression z = compression;
         if (z == null || !compress || bodyLength < z.minLength() || !z.compressibility().likelyCompressible(body)) {
-            ByteBuffer out = frame(type, requestId, prefix + bodyLength);
+            ByteBuffer out = frame(type, requestId, prefix + bodyLength, refusable);
+            if (out == null) {
+                return false;
+            }
             writePrefix(out, route);
             out.put(payloadOffset + prefix, body, body.position(), bodyLength);
-            return;
+            return true;
         }
         CompressionProvider c = z.codec();
         int bound = c.maxCompressedLength(bodyLength);
         int reserved = prefix + COMPRESSED_LENGTH_PREFIX + bound;
-        ByteBuffer out = frame(type, requestId, reserved);
+        ByteBuffer out = frame(type, requestId, reserved, refusable);
+        if (out == null) {
+            return false;
+        }
         writePrefix(out, route);
         int at = payloadOffset + prefix;
         int start = body.position();
@@ -226,6 +256,7 @@ final class FrameWriter {
             payload = prefix + bodyLength;
         }
         shrinkLast(out, reserved, payload);
+        return true;
     }
 
     private void writePrefix(ByteBuffer out, byte[] route) {
@@ -303,6 +334,11 @@ final class FrameWriter {
 
     long queuedBytes() {
         return outbound.queuedBytes();
+    }
+
+    /** Bytes of pooled memory the output queue holds. Cold path. */
+    long heldBytes() {
+        return outbound.heldBytes();
     }
 
     /** Gives back the queue's arrays while the connection is idle. */

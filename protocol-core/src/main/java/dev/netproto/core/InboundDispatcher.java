@@ -91,6 +91,12 @@ final class InboundDispatcher {
             // Decompressed only once the route is known: an unknown route costs no decompression.
             body = inflater.inflate(src, bodyOffset, bodyLength);
             if (body == null) {
+                if (inflater.refusedForMemory()) {
+                    if (requestId != 0) {
+                        answered();
+                    }
+                    connection.refuseForMemory(requestId, "decompressing a body of " + bodyLength + " bytes");
+                }
                 return;
             }
             bodyOffset = 0;

@@ -31,6 +31,7 @@ final class LoopCounters {
     static final int NOISE_REKEYS = Metric.NOISE_REKEYS.ordinal();
     static final int REQUESTS_RESENT = Metric.REQUESTS_RESENT.ordinal();
     static final int ERRORS = Metric.ERRORS.ordinal();
+    static final int MEMORY_REFUSALS = Metric.MEMORY_REFUSALS.ordinal();
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final ErrorCode[] CODES = ErrorCode.values();

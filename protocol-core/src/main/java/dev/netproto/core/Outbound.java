@@ -38,23 +38,43 @@ final class Outbound {
 
     /**
      * Reserves room for one frame at the end of the queue; the caller writes it with absolute puts at
-     * {@link #reservedOffset()} before anything else touches the queue.
+     * {@link #reservedOffset()} before anything else touches the queue. A new segment is never refused by the
+     * memory budget.
      *
      * @param frameLength the frame's full length, header included
      * @return the segment holding the reserved bytes
      */
     ByteBuffer reserve(int frameLength) {
-        queuedBytes += frameLength;
+        return reserve(frameLength, false);
+    }
+
+    /**
+     * As {@link #reserve(int)}, but a new segment is asked of the memory budget, which may refuse it.
+     *
+     * @param frameLength the frame's full length, header included
+     * @return the segment holding the reserved bytes, or null, with nothing reserved, when the budget refused one
+     */
+    ByteBuffer tryReserve(int frameLength) {
+        return reserve(frameLength, true);
+    }
+
+    private ByteBuffer reserve(int frameLength, boolean refusable) {
         if (count > 0) {
             ByteBuffer tail = buffers[count - 1];
             int end = tail.limit();
             if (tail.capacity() - end >= frameLength) {
+                queuedBytes += frameLength;
                 tail.limit(end + frameLength);
                 reservedOffset = end;
                 return tail;
             }
         }
-        PooledBuffer segment = pool.acquire(Math.max(frameLength, BufferPool.SEGMENT_SIZE));
+        int size = Math.max(frameLength, BufferPool.SEGMENT_SIZE);
+        PooledBuffer segment = refusable ? pool.tryAcquire(size) : pool.acquire(size);
+        if (segment == null) {
+            return null;
+        }
+        queuedBytes += frameLength;
         segment.buf.limit(frameLength);
         if (count == segments.length) {
             int length = Math.max(INITIAL_SEGMENTS, count * 2);
@@ -96,6 +116,15 @@ final class Outbound {
 
     long queuedBytes() {
         return queuedBytes;
+    }
+
+    /** Bytes of pooled memory the queue holds: its segments' capacity. Cold path. */
+    long heldBytes() {
+        long held = 0;
+        for (int i = 0; i < count; i++) {
+            held += segments[i].buf.capacity();
+        }
+        return held;
     }
 
     /**

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param errorListener      told about connections that end with an error; null for none
  * @param securityName       the name of the security mechanism this side requires
  * @param security           that mechanism, prepared by its provider for this server or client
- * @param maxFrameLength     the largest payload this side accepts
+ * @param maxFrameLength     the largest payload this side accepts: a server's configured maximum, lowered to what
+ *                           its memory budget can ever buffer ({@link MemoryBudget#maxFramePayload()})
  * @param clock              time source of every timeout and heartbeat
  * @param connectTimeoutNs   clients: how long the transport connect may take; 0 for servers
  * @param handshakeTimeoutNs how long HELLO may take; 0 for no limit
@@ -46,6 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param liveness           the timeout and heartbeat rules built from the durations above, shared
  * @param flow               the backpressure rules built from the watermarks and write timeout above, shared
  * @param errorLog           the rate-limited WARN log of connections that end with an error, shared
+ * @param memory             servers: the direct-memory budget of their loops' pools; null for clients (unlimited)
  */
 record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorListener errorListener,
                 String securityName, SecurityMechanism security, int maxFrameLength, NanoClock clock,
@@ -55,7 +57,8 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
                 long requestTimeoutNs,
                 int maxConnections, AtomicInteger openConnections, CompressionProvider[] compressors,
                 int compressMinLength, int maxCompressionRatio, HelloNegotiator hello, long idleSpinNs,
-                int pendingShare, SourceLimits sourceLimits, Liveness liveness, FlowControl flow, ErrorLog errorLog) {
+                int pendingShare, SourceLimits sourceLimits, Liveness liveness, FlowControl flow, ErrorLog errorLog,
+                MemoryBudget memory) {
 
     /** The rules derived from the durations and limits, built once: each connection refers to them. */
     Settings {
@@ -66,18 +69,19 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
     }
 
     static Settings forServer(ServerConfig config, SecurityMechanism security, RouteTable routes,
-                              Executor blockingExecutor, CompressionProvider[] compressors) {
+                              Executor blockingExecutor, CompressionProvider[] compressors, MemoryBudget memory) {
         ConnectionOptions c = config.connection();
+        int maxFrameLength = Math.min(config.maxFrameLength(), memory.maxFramePayload());
         return new Settings(routes, blockingExecutor, config.errorListener(), config.security().name(), security,
-            config.maxFrameLength(), config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
+            maxFrameLength, config.clock(), 0, c.handshakeTimeout().toNanos(), c.idleTimeout().toNanos(),
             c.frameTimeout().toNanos(), c.writeTimeout().toNanos(), c.heartbeatInterval().toNanos(),
             c.missedHeartbeats(), c.writeBufferLowWatermark(), c.writeBufferHighWatermark(), c.maxInFlightRequests(), 0,
             config.maxConnections(), new AtomicInteger(), compressors, Compressibility.MIN_LENGTH_DEFAULT,
             CompressionLimits.MAX_RATIO_DEFAULT,
-            new HelloNegotiator(config.maxFrameLength(), config.security().name(), compressors),
+            new HelloNegotiator(maxFrameLength, config.security().name(), compressors),
             config.idleSpin().toNanos(),
             (config.admission().maxPendingConnections() + config.eventLoops() - 1) / config.eventLoops(),
-            new SourceLimits(config.admission()), null, null, null);
+            new SourceLimits(config.admission()), null, null, null, memory);
     }
 
     static Settings forClient(ClientOptions options, SecurityMechanism security, CompressionProvider[] compressors) {
@@ -91,6 +95,6 @@ record Settings(RouteTable routes, Executor blockingExecutor, ConnectionErrorLis
             c.maxInFlightRequests(), options.requestTimeout().toNanos(), 0, null, compressors,
             Compressibility.MIN_LENGTH_DEFAULT, CompressionLimits.MAX_RATIO_DEFAULT,
             new HelloNegotiator(options.maxFrameLength(), options.security().name(), compressors),
-            options.idleSpin().toNanos(), 0, null, null, null, null);
+            options.idleSpin().toNanos(), 0, null, null, null, null, null);
     }
 }

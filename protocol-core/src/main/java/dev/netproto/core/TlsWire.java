@@ -140,6 +140,15 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         return netOut != null && netOut.buf.position() > 0;
     }
 
+    /** Bytes of pooled memory this layer holds: its encrypted and decrypted buffers. Cold path. */
+    long heldBytes() {
+        return capacity(netIn) + capacity(netOut) + capacity(appIn);
+    }
+
+    private static long capacity(PooledBuffer b) {
+        return b == null ? 0 : b.buf.capacity();
+    }
+
     /**
      * Whether input is buffered that a read would yield without the socket becoming readable again: plaintext
      * already unwrapped, or a complete record not yet unwrapped. The selector cannot know about either.

@@ -225,6 +225,49 @@ class FrameReaderTest {
     }
 
     @Test
+    void shouldKeepWhatWasReadWhenTheBudgetRefusesTheSpillBufferAndGrowItOnceThereIsRoom() {
+        MemoryBudget budget = new MemoryBudget(1024 * 1024);
+        BufferPool small = new BufferPool(counters, budget);
+        RecordingFrames got = new RecordingFrames();
+        FrameReader r = new FrameReader(small, got, counters, PRE_HELLO_MAX_LENGTH);
+        r.opened(1024 * 1024);
+        PooledBuffer hog = small.tryAcquire(512 * 1024);
+        byte[] body = pattern(300_000);
+        byte[] response = frame(TYPE_RESPONSE, 0, 1, body);
+        // One read of 64 KiB: the frame needs a 512 KiB spill buffer, which would pass the high-water mark.
+        readBuffer.buf.put(response, 0, EventLoop.READ_BUFFER_SIZE).flip();
+        assertEquals(0, r.read(readBuffer));
+        readBuffer.buf.clear();
+        assertTrue(r.spillShort(), "the frame is cut and its buffer too small");
+        assertEquals(EventLoop.READ_BUFFER_SIZE, r.heldBytes(), "the read was kept, in a buffer just large enough");
+        assertEquals(1, counters.read(LoopCounters.MEMORY_REFUSALS));
+        assertFalse(r.growSpill(), "still no room");
+        small.release(hog);
+        assertTrue(r.growSpill(), "the freed buffer is reused");
+        assertFalse(r.spillShort());
+        int at = EventLoop.READ_BUFFER_SIZE;
+        while (at < response.length) {
+            PooledBuffer target = r.target(readBuffer);
+            int n = Math.min(response.length - at, target.buf.remaining());
+            target.buf.put(response, at, n).flip();
+            at += n;
+            r.read(target);
+        }
+        RecordingFrames expected = new RecordingFrames();
+        expected.onResponse(wrap(body), 1, false, 0, body.length);
+        assertEquals(expected.events, got.events, "the frame arrives whole");
+        assertEquals(0, small.inUse());
+        small.close();
+        assertEquals(0, budget.reserved());
+    }
+
+    private static PooledBuffer wrap(byte[] body) {
+        PooledBuffer b = new PooledBuffer(body.length, -1);
+        b.buf.put(body).flip();
+        return b;
+    }
+
+    @Test
     void shouldDescribeTheCutFrame() {
         byte[] response = frame(TYPE_RESPONSE, 0, 1, pattern(100));
         feed(Arrays.copyOf(response, 10));

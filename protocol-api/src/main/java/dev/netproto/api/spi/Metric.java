@@ -2,7 +2,8 @@ package dev.netproto.api.spi;
 
 /**
  * The counters and gauges every netproto server and client keeps. Counters only grow; gauges
- * ({@link #CONNECTIONS_ACTIVE}, {@link #BUFFERS_IN_USE}) go up and down.
+ * ({@link #CONNECTIONS_ACTIVE}, {@link #BUFFERS_IN_USE}, {@link #OUTBOUND_BYTES}, {@link #MEMORY_RESERVED},
+ * {@link #MEMORY_RESERVED_PEAK}) go up and down.
  */
 public enum Metric {
     /** Connections accepted or established. */
@@ -31,7 +32,10 @@ public enum Metric {
     CONNECTIONS_REFUSED,
     /** Bytes of encoded frames queued and not yet written to sockets (gauge). */
     OUTBOUND_BYTES,
-    /** Times a connection stopped reading because its peer did not read its output. */
+    /**
+     * Times a connection stopped reading because its peer did not read its output, or because the memory budget
+     * ran short while it held much of it (see {@link #MEMORY_RESERVED}).
+     */
     READS_SUSPENDED,
     /** Requests that got no answer within the request timeout. */
     REQUESTS_TIMED_OUT,
@@ -49,5 +53,17 @@ public enum Metric {
      */
     REQUESTS_RESENT,
     /** Errors of every code; see {@link MetricsSource#errors(dev.netproto.api.ErrorCode)} for each code. */
-    ERRORS
+    ERRORS,
+    /**
+     * Bytes of direct memory the buffer pools hold now, in use or kept for reuse (gauge); a server keeps it within
+     * its memory budget ({@code ServerBuilder.memoryBudget}).
+     */
+    MEMORY_RESERVED,
+    /** The most bytes of direct memory the buffer pools held at once since the start (gauge). */
+    MEMORY_RESERVED_PEAK,
+    /**
+     * Buffers the memory budget refused: each made its connection stop reading for a while, or answered a request
+     * with {@link dev.netproto.api.ErrorCode#OVERLOADED}.
+     */
+    MEMORY_REFUSALS
 }
