@@ -87,7 +87,8 @@ measure_idle() {
     for which in ours netty; do
         address="127.0.0.1:$((port_base + 90 + ${#which}))"
         if [[ "$which" == ours ]]; then
-            start_server ./np serve --listen "tcp://$address"
+            # Every idle connection comes from this one address, far faster than the default per-source rate.
+            start_server ./np serve --listen "tcp://$address" --source-connection-rate 0
             hello=(--hello)
         else
             # shellcheck disable=SC2086
@@ -172,7 +173,7 @@ for entry in "${matrix[@]}"; do
         else
             target="tcp://127.0.0.1:$((port_base + 2 * point))"
         fi
-        start_server ./np serve --listen "$target" "${ours_serve[@]}"
+        start_server ./np serve --listen "$target" --source-connection-rate 0 "${ours_serve[@]}"
         line="$(./np bench --target "$target" --connections "$c" --depth "$d" --size "$s" \
             --seconds "$seconds" --warmup "$warmup" "${ours_bench[@]}" | grep 'msgs_per_sec=' | tail -n 1)"
         stop_server
