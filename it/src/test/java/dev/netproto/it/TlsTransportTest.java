@@ -1,20 +1,28 @@
 package dev.netproto.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netproto.api.AdmissionOptions;
 import dev.netproto.api.Client;
 import dev.netproto.api.ClientOptions;
+import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.Endpoint;
+import dev.netproto.api.ErrorCode;
 import dev.netproto.api.Message;
 import dev.netproto.api.Security;
+import dev.netproto.api.Server;
 import dev.netproto.transport.tls.DevCertificates;
 import dev.netproto.transport.tls.TlsConfig;
 import dev.netproto.transport.tls.TlsContext;
 import dev.netproto.transport.tls.TlsContexts;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +66,35 @@ class TlsTransportTest extends AbstractTransportTest {
     protected ByteChannel rawConnect() throws IOException {
         Endpoint e = server.endpoints().get(0);
         return TlsSockets.open(TlsContext.load(clientConfig()).sslContext(), e.host(), e.port(), true);
+    }
+
+    /**
+     * Over TLS nothing can be said before the handshake, and the point of the per-source rate is to spend nothing on
+     * one: a connection over its source's rate is closed at accept, before a single byte either way.
+     */
+    @Test
+    void shouldCloseAConnectionOverItsSourcesRateBeforeAnyTlsWork() throws Exception {
+        Server limited = Server.builder().listen("tls://127.0.0.1:0").clock(new ManualClock())
+            .security(serverSecurity()).admission(AdmissionOptions.builder().sourceConnectionRate(1, 1).build())
+            .route("echo", (m, r) -> r.send(m.body())).start();
+        Endpoint e = limited.endpoints().get(0);
+        try (Client first = Client.connect(e.toString(), clientOptions())) {
+            assertEquals(1, first.request("echo", new byte[1]).get(10, TimeUnit.SECONDS).bodyLength());
+            try (Socket raw = new Socket(e.host(), e.port())) {
+                raw.setSoTimeout(10_000);
+                assertEquals(-1, raw.getInputStream().read(), "closed without a byte");
+            }
+            ConnectionClosedException refused = assertThrows(ConnectionClosedException.class,
+                () -> Client.connect(e.toString(), clientOptions()));
+            assertEquals(ErrorCode.HANDSHAKE_FAILED, refused.code(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("the peer closed the connection during the TLS handshake"),
+                refused.getMessage());
+            assertEquals(2, limited.metrics().errors(ErrorCode.TOO_MANY_CONNECTIONS));
+            assertEquals(1, first.request("echo", new byte[1]).get(10, TimeUnit.SECONDS).bodyLength(),
+                "the admitted client is still served");
+        } finally {
+            limited.close(Duration.ofSeconds(2));
+        }
     }
 
     /**
