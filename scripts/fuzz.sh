@@ -27,7 +27,7 @@ TARGETS=(
     "lz4 compression Lz4DecompressFuzzTest#shouldDecompressOrRefuseWhenGivenAnyStream"
     "zstd compression ZstdDecompressFuzzTest#shouldDecompressOrRefuseWhenGivenAnyStream"
     "noise-handshake security-noise HandshakeFuzzTest#shouldReadOrRefuseWhenTheInitiatorSendsAnyMessages"
-    "noise-frames security-noise FrameProtectionFuzzTest#shouldOpenOrRefuseWhenGivenAnySealedFrame"
+    "noise-records security-noise RecordProtectionFuzzTest#shouldOpenOrRefuseWhenGivenAnySealedRecord"
     "config daemon DaemonConfigFuzzTest#shouldLoadOrListProblemsWhenGivenAnyFile"
 )
 

@@ -1,8 +1,6 @@
 package dev.netproto.it;
 
-import static dev.netproto.it.RawNoisePeer.FLAG_REKEY;
 import static dev.netproto.it.RawNoisePeer.HANDSHAKE;
-import static dev.netproto.it.RawPeer.MAGIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -168,21 +166,23 @@ class NoiseHandshakeRulesTest {
         }
     }
 
-    // ---------------------------------------------------------------- item 3: sealed lengths no sender produces
+    // ---------------------------------------------------------------- item 3: records no sender produces
 
     @Test
-    void shouldRefuseASealedLengthThatNoSenderProduces() throws Exception {
-        // A sender cuts n bytes into chunks of 65,519 and adds 16 to each: 65,535 is one full chunk and 65,552 one
-        // full chunk and a 1-byte one. Between them (a second chunk of 1..16 bytes: empty or shorter than its tag)
-        // and at the same place after each further full chunk, no sender produces a length.
-        for (int length : new int[] {65_536, 65_550, 65_551, 131_086}) {
+    void shouldRefuseARecordThatNoSenderProduces() throws Exception {
+        // A record carries at least one byte of plaintext and its 16-byte tag, and only the REKEY flag.
+        int[][] headers = {{0, 0}, {0, 16}, {0x02, 40}, {0x80, 40}};
+        String tooShort = " bytes: a sealed record carries at least one byte of plaintext and its 16 bytes of overhead";
+        List<String> reasons = List.of("record body of 0" + tooShort, "record body of 16" + tooShort,
+            "record with flags 0x2: no sender sets those bits", "record with flags 0x80: no sender sets those bits");
+        for (int i = 0; i < headers.length; i++) {
             try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
                 peer.openXx(XX, clientKeys);
-                // Bytes that would fail authentication: refused with MALFORMED_FRAME shows the length was judged
+                // Bytes that would fail authentication: refused with MALFORMED_FRAME shows the header was judged
                 // first.
-                peer.writeClear(RawPeer.frame(MAGIC, 1, RawPeer.REQUEST, 0, 1, length, new byte[length]));
-                assertClose(peer.readSealedClose(), ErrorCode.MALFORMED_FRAME, "sealed REQUEST frame of " + length
-                    + " bytes: no sealed payload has that length");
+                int body = headers[i][1];
+                peer.writeClear(RawPeer.concat(RawNoisePeer.recordHeader(headers[i][0], body), new byte[body]));
+                assertClose(peer.readSealedClose(), ErrorCode.MALFORMED_FRAME, reasons.get(i));
             }
         }
         assertEquals(0, server.metrics().errors(ErrorCode.AUTHENTICATION_FAILED));
@@ -328,32 +328,34 @@ class NoiseHandshakeRulesTest {
     // ---------------------------------------------------------------- item 8: how rekey_after_messages counts
 
     @Test
-    void shouldRekeyAfterExactlyTheConfiguredNumberOfSealedFramesOfAnyType() throws Exception {
+    void shouldRekeyAfterExactlyTheConfiguredNumberOfRecords() throws Exception {
         server.close(Duration.ofSeconds(2));
         server = startServer(serverOptions().rekeyAfterMessages(3));
         try (RawNoisePeer peer = RawNoisePeer.connect(port())) {
-            // The server's sealed frame 1 is its acceptance; then it answers PING and REQUEST alternately.
-            RawPeer.Frame acceptance = peer.openXx(XX, clientKeys);
+            // The server's record 1 carries its acceptance; then it answers PING and REQUEST alternately, one record
+            // per answer, since each answer is all it has to write.
+            peer.openXx(XX, clientKeys);
             List<Integer> rekeyed = new ArrayList<>();
-            if ((acceptance.flags() & FLAG_REKEY) != 0) {
+            if (peer.lastFrameRekeyed()) {
                 rekeyed.add(1);
             }
-            for (int frame = 2; frame <= 13; frame++) {
-                // This side rekeys its own direction after every second frame it sends; the server must follow.
-                int flags = frame % 2 == 0 ? FLAG_REKEY : 0;
-                if (frame % 2 == 0) {
-                    peer.writeSealed(RawPeer.PING, flags, 0, ByteBuffer.allocate(8).putLong(frame).array());
+            for (int record = 2; record <= 13; record++) {
+                // This side rekeys its own direction after every second record it sends; the server must follow.
+                boolean rekey = record % 2 == 0;
+                if (record % 2 == 0) {
+                    peer.writeSealed(RawPeer.PING, 0, 0, ByteBuffer.allocate(8).putLong(record).array(), rekey);
                 } else {
-                    peer.writeSealed(RawPeer.REQUEST, flags, frame, RawPeer.requestPayload("echo", new byte[frame]));
+                    peer.writeSealed(RawPeer.REQUEST, 0, record, RawPeer.requestPayload("echo", new byte[record]),
+                        rekey);
                 }
                 RawPeer.Frame answer = peer.readSealed();
-                assertEquals(frame % 2 == 0 ? RawPeer.PONG : RawPeer.RESPONSE, answer.type(),
+                assertEquals(record % 2 == 0 ? RawPeer.PONG : RawPeer.RESPONSE, answer.type(),
                     RawNoisePeer.describe(answer));
-                if ((answer.flags() & FLAG_REKEY) != 0) {
-                    rekeyed.add(frame);
+                if (peer.lastFrameRekeyed()) {
+                    rekeyed.add(record);
                 }
             }
-            assertEquals(List.of(3, 6, 9, 12), rekeyed, "REKEY on every third sealed frame, the acceptance counted");
+            assertEquals(List.of(3, 6, 9, 12), rekeyed, "REKEY on every third record, the acceptance counted");
             Conditions.await("four rekeys counted", Duration.ofSeconds(10),
                 () -> server.metrics().read(Metric.NOISE_REKEYS) == 4);
         }

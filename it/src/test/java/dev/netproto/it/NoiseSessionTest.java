@@ -115,8 +115,14 @@ class NoiseSessionTest {
     }
 
     @Test
-    void shouldRekeyBothDirectionsAtTheSameFrame() throws Exception {
+    void shouldRekeyBothDirectionsAtTheSameRecord() throws Exception {
         try (Client client = connect(port(), client().rekeyAfterMessages(7))) {
+            // One at a time, so that each request and each answer is a record of its own.
+            for (int i = 0; i < 500; i++) {
+                assertEquals((byte) i, client.request("echo", new byte[] {(byte) i}).get(30, TimeUnit.SECONDS)
+                    .bodyBytes()[0]);
+            }
+            // Pipelined too: many frames per record, rekeys at record boundaries on both sides.
             List<CompletableFuture<Message>> futures = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 futures.add(client.request("echo", new byte[] {(byte) i}));
@@ -124,7 +130,7 @@ class NoiseSessionTest {
             for (int i = 0; i < futures.size(); i++) {
                 assertEquals((byte) i, futures.get(i).get(30, TimeUnit.SECONDS).bodyBytes()[0]);
             }
-            // The client rekeys after every 7 frames it sends, the server after every 50.
+            // The client rekeys after every 7 records it sends, the server after every 50.
             assertTrue(client.metrics().read(Metric.NOISE_REKEYS) >= 500 / 7, "client rekeys");
             assertTrue(server.metrics().read(Metric.NOISE_REKEYS) >= 500 / 50, "server rekeys");
         }
@@ -184,7 +190,7 @@ class NoiseSessionTest {
     @Test
     void shouldGiveNothingToAnXxHandshakeReplayedFromAnotherConnection() throws Exception {
         List<byte[]> captured;
-        try (TamperProxy proxy = new TamperProxy(port(), TamperProxy.PASS);
+        try (TamperProxy proxy = new TamperProxy(port(), TamperProxy.PASS, 3);
              Client client = connect(proxy.port(), client())) {
             assertEquals(2, client.request("echo", new byte[2]).get(10, TimeUnit.SECONDS).bodyLength());
             captured = List.copyOf(proxy.recorded());
@@ -218,12 +224,12 @@ class NoiseSessionTest {
         server.close(Duration.ofSeconds(1));
         server = startServer(NoiseOptions.builder().identity(serverKey).allowAnyClient());
         List<byte[]> captured;
-        try (TamperProxy proxy = new TamperProxy(port(), TamperProxy.PASS);
+        try (TamperProxy proxy = new TamperProxy(port(), TamperProxy.PASS, 2);
              Client client = connect(proxy.port(), NoiseOptions.builder().serverKey(serverKey.publicKey()))) {
             assertEquals("once", client.request("echo", "once".getBytes()).get(10, TimeUnit.SECONDS).bodyText());
             captured = List.copyOf(proxy.recorded());
         }
-        // HELLO, the first message, then the sealed REQUEST.
+        // HELLO, the first message, then the record that carried the REQUEST.
         try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), port())) {
             raw.setSoTimeout(10_000);
             raw.getOutputStream().write(captured.get(0));
@@ -231,8 +237,12 @@ class NoiseSessionTest {
             assertEquals(RawPeer.HELLO, readFrame(raw).type());
             assertEquals(RawNoisePeer.HANDSHAKE, readFrame(raw).type(), "the replayed first message is answered");
             raw.getOutputStream().write(captured.get(2));
-            // Sealed: only the header is readable without the session's keys.
-            assertEquals(RawPeer.CLOSE, readFrame(raw).type());
+            // The server's answer is a record (a sealed CLOSE) that only the session's keys open, then the end.
+            java.io.DataInputStream in = new java.io.DataInputStream(raw.getInputStream());
+            byte[] header = new byte[3];
+            in.readFully(header);
+            in.readFully(new byte[((header[1] & 0xFF) << 8) | (header[2] & 0xFF)]);
+            assertEquals(-1, in.read(), "closed after it");
         }
         Conditions.await("the server reported the failure", Duration.ofSeconds(10),
             () -> server.metrics().errors(ErrorCode.AUTHENTICATION_FAILED) == 1);
@@ -276,7 +286,7 @@ class NoiseSessionTest {
 
     // ---------------------------------------------------------------- a man in the middle
 
-    /** The client's frames are HELLO (0), the first and third handshake messages (1, 2), then sealed ones. */
+    /** The client sends HELLO (0), the first and third handshake messages (1, 2) as frames, then records. */
     private static final int FIRST_SEALED = 3;
 
     @Test
@@ -290,22 +300,23 @@ class NoiseSessionTest {
     }
 
     @Test
-    void shouldCloseWhenOneBitOfASealedHeaderIsFlipped() throws Exception {
+    void shouldCloseWhenOneBitOfARecordHeaderIsFlipped() throws Exception {
         assertTamperingDetected((index, frame) -> {
             if (index == FIRST_SEALED) {
-                frame[8] ^= 0x40;
+                // The REKEY flag: it passes the flag check, so only the header's authentication can catch it.
+                frame[0] ^= 0x01;
             }
             return List.of(frame);
         });
     }
 
     @Test
-    void shouldCloseWhenASealedFrameIsDropped() throws Exception {
+    void shouldCloseWhenARecordIsDropped() throws Exception {
         assertTamperingDetected((index, frame) -> index == FIRST_SEALED ? List.of() : List.of(frame));
     }
 
     @Test
-    void shouldCloseWhenSealedFramesAreReordered() throws Exception {
+    void shouldCloseWhenRecordsAreReordered() throws Exception {
         byte[][] held = new byte[1][];
         assertTamperingDetected((index, frame) -> {
             if (index == FIRST_SEALED) {
@@ -317,20 +328,23 @@ class NoiseSessionTest {
     }
 
     @Test
-    void shouldCloseWhenASealedFrameIsReplayed() throws Exception {
+    void shouldCloseWhenARecordIsReplayed() throws Exception {
         assertTamperingDetected((index, frame) -> index == FIRST_SEALED ? List.of(frame, frame.clone())
             : List.of(frame));
     }
 
     /**
-     * Sends two requests through the proxy; the tampering must close the connection with AUTHENTICATION_FAILED,
-     * told to the client in a sealed CLOSE, while another client of the same server is served throughout.
+     * Sends two requests through the proxy, each in a record of its own (the second only once the proxy has seen the
+     * first); the tampering must close the connection with AUTHENTICATION_FAILED, told to the client in a sealed
+     * CLOSE, while another client of the same server is served throughout.
      */
     private void assertTamperingDetected(TamperProxy.Tamper tamper) throws Exception {
-        try (TamperProxy proxy = new TamperProxy(port(), tamper);
+        try (TamperProxy proxy = new TamperProxy(port(), tamper, FIRST_SEALED);
              Client victim = connect(proxy.port(), client());
              Client bystander = connect(port(), client())) {
             CompletableFuture<Message> first = victim.request("echo", "first".getBytes());
+            Conditions.await("the first request's record at the proxy", Duration.ofSeconds(10),
+                () -> proxy.recorded().size() > FIRST_SEALED);
             CompletableFuture<Message> second = victim.request("echo", "second".getBytes());
             ExecutionException e = assertThrows(ExecutionException.class, () -> {
                 first.get(10, TimeUnit.SECONDS);

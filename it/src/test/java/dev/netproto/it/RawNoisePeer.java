@@ -22,18 +22,20 @@ import java.util.Arrays;
 
 /**
  * A hand-driven Noise peer on a blocking socket, client or server, that runs HELLO and the Noise handshake of
- * docs/PROTOCOL.md section 8 one step at a time, and seals and opens frames itself, so that tests can do what the
+ * docs/PROTOCOL.md section 8 one step at a time, and seals and opens records itself, so that tests can do what the
  * reference never would: send frames in the clear mid-handshake, put a payload where the spec wants none, withhold
- * the server's acceptance, pick the REKEY frames. Only the Noise primitives (handshake and cipher states) come from
+ * the server's acceptance, pick the REKEY records. Only the Noise primitives (handshake and cipher states) come from
  * the core's {@code dev.netproto.security.noise} package, reachable because this module runs on the class path; the
- * framing (prologue, chunks, associated data, REKEY) is written here from the spec, not taken from the core.
+ * framing (prologue, records, associated data, REKEY) is written here from the spec, not taken from the core.
  */
 final class RawNoisePeer implements AutoCloseable {
     static final int HANDSHAKE = 2;
-    static final int FLAG_REKEY = 0x02;
+    /** Record flag: the sender rekeys after this record. */
+    static final int FLAG_REKEY = 0x01;
     static final int TAG = 16;
-    static final int CHUNK = 65_535;
-    static final int CHUNK_PLAIN = CHUNK - TAG;
+    /** The largest record body, and the plaintext it holds. */
+    static final int RECORD_BODY = 65_535;
+    static final int RECORD_PLAIN = RECORD_BODY - TAG;
     static final int MAX_FRAME_LENGTH = 16 * 1024 * 1024;
     static final byte[] PROLOGUE_LABEL = "netproto/1 noise".getBytes(StandardCharsets.US_ASCII);
 
@@ -43,6 +45,9 @@ final class RawNoisePeer implements AutoCloseable {
     private HandshakeState handshake;
     private CipherState sender;
     private CipherState receiver;
+    /** Plaintext opened from records and not yet returned as a frame. */
+    private final ByteArrayOutputStream opened = new ByteArrayOutputStream();
+    private boolean lastFrameRekeyed;
 
     private RawNoisePeer(Socket socket) throws IOException {
         this.socket = socket;
@@ -197,50 +202,74 @@ final class RawNoisePeer implements AutoCloseable {
         return frame(header, payload);
     }
 
-    /**
-     * Seals and writes a frame: its payload cut into chunks of {@value #CHUNK_PLAIN} bytes, each sealed with the
-     * header (sealed length and flags set) as associated data; rekeys the sending direction after it when
-     * {@code flags} has REKEY.
-     */
+    /** Seals and writes a frame as one record (or more, past {@value #RECORD_PLAIN} bytes). */
     void writeSealed(int type, int flags, int requestId, byte[] payload) throws IOException {
-        int chunks = Math.max(1, (payload.length + CHUNK_PLAIN - 1) / CHUNK_PLAIN);
-        int sealed = payload.length + chunks * TAG;
-        byte[] header = Arrays.copyOf(RawPeer.frame(MAGIC, 1, type, flags, requestId, sealed, new byte[0]), 16);
-        ByteArrayOutputStream o = new ByteArrayOutputStream(16 + sealed);
-        o.writeBytes(header);
-        for (int k = 0; k < chunks; k++) {
-            int from = k * CHUNK_PLAIN;
-            o.writeBytes(sender.encryptWithAd(header, Arrays.copyOfRange(payload, from,
-                Math.min(payload.length, from + CHUNK_PLAIN))));
+        writeSealed(type, flags, requestId, payload, false);
+    }
+
+    /**
+     * Seals and writes a frame in records of at most {@value #RECORD_PLAIN} bytes of plaintext, each sealed with its
+     * 3-byte header (flags, body length) as associated data; when {@code rekey}, the last record carries REKEY and
+     * this side rekeys its sending direction after it.
+     */
+    void writeSealed(int type, int flags, int requestId, byte[] payload, boolean rekey) throws IOException {
+        writeRecords(RawPeer.frame(MAGIC, 1, type, flags, requestId, payload.length, payload), rekey);
+    }
+
+    /** Seals any plaintext (whole frames, parts of frames) in records and writes them. */
+    void writeRecords(byte[] plain, boolean rekeyAfterLast) throws IOException {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(plain.length + 64);
+        for (int from = 0; from < plain.length; from += RECORD_PLAIN) {
+            int to = Math.min(plain.length, from + RECORD_PLAIN);
+            boolean last = to == plain.length;
+            byte[] header = recordHeader(last && rekeyAfterLast ? FLAG_REKEY : 0, to - from + TAG);
+            o.writeBytes(header);
+            o.writeBytes(sender.encryptWithAd(header, Arrays.copyOfRange(plain, from, to)));
         }
-        if ((flags & FLAG_REKEY) != 0) {
+        if (rekeyAfterLast) {
             sender.rekey();
         }
         writeClear(o.toByteArray());
     }
 
+    static byte[] recordHeader(int flags, int bodyLength) {
+        return new byte[] {(byte) flags, (byte) (bodyLength >> 8), (byte) bodyLength};
+    }
+
     /**
-     * Reads and opens a sealed frame; rekeys the receiving direction after it when it has REKEY. The frame's flags
-     * are returned as they were in the header.
+     * Reads records until a whole frame has arrived and returns it; rekeys the receiving direction after each record
+     * with REKEY, and remembers whether the records of this frame carried it ({@link #lastFrameRekeyed()}).
      *
      * @throws EOFException at end of stream
-     * @throws dev.netproto.security.noise.NoiseException if a chunk does not authenticate
+     * @throws dev.netproto.security.noise.NoiseException if a record does not authenticate
      */
     RawPeer.Frame readSealed() throws IOException {
-        byte[] header = new byte[16];
+        lastFrameRekeyed = false;
+        while (opened.size() < 16 || opened.size() < 16 + ByteBuffer.wrap(opened.toByteArray(), 12, 4).getInt()) {
+            readRecord();
+        }
+        byte[] all = opened.toByteArray();
+        int length = 16 + ByteBuffer.wrap(all, 12, 4).getInt();
+        opened.reset();
+        opened.write(all, length, all.length - length);
+        return frame(Arrays.copyOf(all, 16), Arrays.copyOfRange(all, 16, length));
+    }
+
+    private void readRecord() throws IOException {
+        byte[] header = new byte[3];
         in.readFully(header);
-        byte[] sealed = new byte[ByteBuffer.wrap(header).getInt(12)];
-        in.readFully(sealed);
-        ByteArrayOutputStream plain = new ByteArrayOutputStream(sealed.length);
-        for (int from = 0; from < sealed.length; from += CHUNK) {
-            plain.writeBytes(receiver.decryptWithAd(header, Arrays.copyOfRange(sealed, from,
-                Math.min(sealed.length, from + CHUNK))));
-        }
-        RawPeer.Frame f = frame(header, plain.toByteArray());
-        if ((f.flags() & FLAG_REKEY) != 0) {
+        byte[] body = new byte[((header[1] & 0xFF) << 8) | (header[2] & 0xFF)];
+        in.readFully(body);
+        opened.writeBytes(receiver.decryptWithAd(header, body));
+        if ((header[0] & FLAG_REKEY) != 0) {
             receiver.rekey();
+            lastFrameRekeyed = true;
         }
-        return f;
+    }
+
+    /** Whether a record that carried the last frame {@link #readSealed} returned had REKEY. */
+    boolean lastFrameRekeyed() {
+        return lastFrameRekeyed;
     }
 
     /** Reads sealed frames until CLOSE; fails if the stream ends first. */

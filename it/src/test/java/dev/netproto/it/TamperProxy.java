@@ -38,8 +38,18 @@ final class TamperProxy implements AutoCloseable {
     private final List<byte[]> recorded = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    private final int clearFrames;
 
     TamperProxy(int targetPort, Tamper tamper) throws IOException {
+        this(targetPort, tamper, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A proxy that splits the client's stream into its first {@code clearFrames} frames, then into sealed records
+     * (3-byte header: flags, body length), as a Noise client's stream is after its handshake.
+     */
+    TamperProxy(int targetPort, Tamper tamper, int clearFrames) throws IOException {
+        this.clearFrames = clearFrames;
         this.listener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         this.targetPort = targetPort;
         this.tamper = tamper;
@@ -79,12 +89,15 @@ final class TamperProxy implements AutoCloseable {
             OutputStream out = to.getOutputStream();
             List<byte[]> held = new ArrayList<>();
             for (int index = 0; ; index++) {
-                byte[] header = new byte[16];
+                boolean record = index >= clearFrames;
+                int headerLength = record ? 3 : 16;
+                byte[] header = new byte[headerLength];
                 in.readFully(header);
-                int length = ByteBuffer.wrap(header).getInt(12);
-                byte[] frame = new byte[16 + length];
-                System.arraycopy(header, 0, frame, 0, 16);
-                in.readFully(frame, 16, length);
+                int length = record ? ((header[1] & 0xFF) << 8) | (header[2] & 0xFF)
+                    : ByteBuffer.wrap(header).getInt(12);
+                byte[] frame = new byte[headerLength + length];
+                System.arraycopy(header, 0, frame, 0, headerLength);
+                in.readFully(frame, headerLength, length);
                 recorded.add(frame.clone());
                 held.clear();
                 held.addAll(tamper.apply(index, frame));

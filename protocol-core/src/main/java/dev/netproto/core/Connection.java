@@ -14,6 +14,7 @@ import dev.netproto.api.OverloadedException;
 import dev.netproto.api.Peer;
 import dev.netproto.api.PeerIdentity;
 import dev.netproto.api.RemoteException;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityRole;
 import dev.netproto.api.spi.SessionContext;
 import java.io.IOException;
@@ -99,8 +100,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private final CoreClient owner;
     /** The TLS layer between socket and codec; null for plaintext transports. */
     private final TlsWire tls;
-    /** Continues reading input the TLS layer buffered, which the selector cannot report; null without TLS. */
-    private final Runnable readBuffered;
+    /** Reads on from what the TLS or record layer holds; created when one is first needed. */
+    private Runnable readBuffered;
+    /** The sealed-record layer, once the security session protects the stream (Noise); null otherwise. */
+    private RecordWire records;
+    /** Bytes queued before the session started protecting the stream, which go out as they are, ahead of it. */
+    private long rawLeft;
 
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -168,11 +173,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         this.remote = remote;
         this.transport = transport;
         this.tls = engine == null ? null : new TlsWire(engine, settings.security().tlsEngines(), channel, loop, this);
-        this.readBuffered = engine == null ? null : this::readBufferedInput;
         LoopCounters counters = loop.counters();
         this.reader = new FrameReader(loop.pool(), this, counters, PRE_HELLO_MAX_LENGTH);
         this.writer = new FrameWriter(new Outbound(loop.pool()), counters, this);
-        this.security = new SecurityStage(settings.securityName(), settings.security().newSession(this), reader,
+        this.security = new SecurityStage(settings.securityName(), settings.security().newSession(this),
             writer, this);
         this.pending = isClient() ? new PendingRequests(settings.requestTimeoutNs()) : null;
         long now = settings.clock().nanoTime();
@@ -449,6 +453,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             closeNow(closeCode, closeReason, null);
             return;
         }
+        if (e instanceof RecordWire.RecordFailure f) {
+            // A record that no sender produces or that did not authenticate: the peer's fault (or an attacker's on
+            // the way), told in a sealed CLOSE, which the peer can still open.
+            closeWithError(f.code(), f.getMessage());
+            return;
+        }
         if (e instanceof TlsWire.RenegotiationRefusedException) {
             // A handshake refused on an open connection: the peer's fault, not the transport's, and told apart
             // from other TLS failures by its reason.
@@ -484,7 +494,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 PooledBuffer target = reader.target(loop.readBuffer());
                 ByteBuffer buf = target.buf;
                 int room = buf.remaining();
-                int n = tls == null ? channel.read(buf) : tls.read(buf);
+                int n = records != null ? records.read(buf) : tls == null ? channel.read(buf) : tls.read(buf);
                 if (n < 0) {
                     onEndOfStream();
                     return;
@@ -500,6 +510,11 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
                 if (handled > 0) {
                     lastFrameNs = receivedNs;
                     frames += handled;
+                }
+                if (reader.switchingToRecords()) {
+                    // The frame that completed the handshake was followed, in this read, by the first records.
+                    reader.handOverRecordBytes(target, records);
+                    continue;
                 }
                 if (state < CLOSING && reader.spillShort()) {
                     // The budget refused room for the rest of the frame: read no more until it has some.
@@ -519,15 +534,30 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             loop.readBuffer().buf.clear();
             if (state >= CLOSING) {
                 reader.release();
-            } else if (tls != null && !readSuspended && !memoryPaused && tls.hasBufferedInput()) {
-                loop.execute(readBuffered);
+            } else if (!readSuspended && !memoryPaused && hasBufferedInput()) {
+                loop.execute(readBuffered());
             }
         }
     }
 
+    /** Whether the TLS or record layer holds input that the selector cannot know about. */
+    private boolean hasBufferedInput() {
+        return tls != null ? tls.hasBufferedInput() : records != null && records.hasBufferedInput();
+    }
+
+    private Runnable readBuffered() {
+        Runnable r = readBuffered;
+        if (r == null) {
+            r = this::readBufferedInput;
+            readBuffered = r;
+        }
+        return r;
+    }
+
     /** Whether part of a frame, or of the TLS record carrying one, has arrived and waits for the rest. */
     private boolean partialInput() {
-        return reader.hasPartialFrame() || tls != null && tls.hasPartialRecord();
+        return reader.hasPartialFrame() || tls != null && tls.hasPartialRecord()
+            || records != null && records.hasPartialRecord();
     }
 
     /** The partial frame's whole length, or 0 while unknown (header incomplete, or still inside a TLS record). */
@@ -564,6 +594,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     }
 
     private void onEndOfStream() {
+        if (records != null && records.hasPartialRecord()) {
+            closeWithError(ErrorCode.TRUNCATED_FRAME, "peer closed the connection after "
+                + records.describePartial());
+            closeNow(ErrorCode.TRUNCATED_FRAME, "peer closed mid-record", null);
+            return;
+        }
         if (reader.hasPartialFrame()) {
             closeWithError(ErrorCode.TRUNCATED_FRAME, "peer closed the connection after "
                 + reader.describePartial());
@@ -845,6 +881,16 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         closeWithError(code, reason);
     }
 
+    @Override
+    public void protectStream(RecordProtection protection) {
+        if (tls != null) {
+            throw new IllegalStateException("a security mechanism cannot seal records over TLS");
+        }
+        records = new RecordWire(protection, channel, loop.pool(), loop.counters());
+        rawLeft = writer.queuedBytes();
+        reader.switchToRecords();
+    }
+
     // ---------------------------------------------------------------- sending (loop thread)
 
     @Override
@@ -872,8 +918,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         if (readSuspended) {
             readSuspended = false;
             updateInterest();
-            if (tls != null && tls.hasBufferedInput()) {
-                loop.execute(readBuffered);
+            if (hasBufferedInput()) {
+                loop.execute(readBuffered());
             }
         }
         if (owner != null) {
@@ -906,7 +952,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
 
     /** Bytes of pooled memory this connection holds: spill, output and TLS buffers. Cold path. */
     long heldBytes() {
-        return reader.heldBytes() + writer.heldBytes() + (tls == null ? 0 : tls.heldBytes());
+        return reader.heldBytes() + writer.heldBytes() + (tls == null ? 0 : tls.heldBytes())
+            + (records == null ? 0 : records.heldBytes());
     }
 
     /**
@@ -937,8 +984,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         }
         endMemoryPause();
         updateInterest();
-        if (tls != null && !readSuspended && tls.hasBufferedInput()) {
-            loop.execute(readBuffered);
+        if (!readSuspended && hasBufferedInput()) {
+            loop.execute(readBuffered());
         }
         return true;
     }
@@ -1096,8 +1143,8 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         boolean progress = written > 0 || tls != null && tls.netWritten() != netBefore;
         // Under TLS, output is blocked on the socket when encrypted bytes wait; frames waiting for the
         // handshake to finish are not blocked on the socket and must not ask for OP_WRITE.
-        boolean blocked = tls == null ? !writer.isEmpty()
-            : tls.hasPendingOutput() || !writer.isEmpty() && !tls.isHandshaking();
+        boolean blocked = tls != null ? tls.hasPendingOutput() || !writer.isEmpty() && !tls.isHandshaking()
+            : !writer.isEmpty() || records != null && records.hasPendingOutput();
         if (!blocked) {
             writeStalled = false;
             if (writeInterest) {
@@ -1137,7 +1184,27 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             tls.flushOutput();
             return 0;
         }
+        if (records != null) {
+            return writeRecords();
+        }
         return writer.writeTo(tls == null ? channel : tls);
+    }
+
+    /** Writes what was queued before the stream was protected as it is, then the rest in sealed records. */
+    private long writeRecords() throws IOException {
+        long written = 0;
+        if (rawLeft > 0) {
+            written = writer.writeTo(channel, rawLeft);
+            rawLeft -= written;
+            if (rawLeft > 0) {
+                return written;
+            }
+        }
+        if (writer.isEmpty()) {
+            records.flushOutput();
+            return written;
+        }
+        return written + writer.writeTo(records);
     }
 
     // ---------------------------------------------------------------- closing
@@ -1234,6 +1301,9 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         }
         if (tls != null) {
             tls.release();
+        }
+        if (records != null) {
+            records.release();
         }
         if (security != null) {
             security.destroy();

@@ -24,8 +24,6 @@ import static dev.netproto.core.FrameDescriptor.VERSION;
 import static dev.netproto.core.FrameDescriptor.VERSION_OFFSET;
 
 import dev.netproto.api.ErrorCode;
-import dev.netproto.api.spi.FrameProtection;
-import dev.netproto.api.spi.SecurityFailure;
 import java.nio.ByteBuffer;
 
 /**
@@ -95,8 +93,8 @@ final class FrameReader {
     private final Frames frames;
     private final LoopCounters counters;
     private PooledBuffer spill;
-    private FrameProtection protection;
-    private int protectionFlags;
+    /** Set when the session started protecting the stream: decoding stops after the frame being handled. */
+    private boolean switching;
     private int maxLength;
     private boolean open;
     private boolean compression;
@@ -121,10 +119,36 @@ final class FrameReader {
         compressionName = name;
     }
 
-    /** Opens every frame from the next one on with this protection. */
-    void protect(FrameProtection protection) {
-        this.protection = protection;
-        this.protectionFlags = protection.flagBits();
+    /**
+     * The session protects the stream from the byte after the frame being handled: stop decoding after it, and
+     * leave the rest of the read, which is sealed records, to {@link #takeRecordBytes}. Called during a frame's
+     * callback.
+     */
+    void switchToRecords() {
+        switching = true;
+    }
+
+    /**
+     * After a {@link #read} that stopped for {@link #switchToRecords}: hands the bytes after the switch (the start
+     * of the sealed records, possibly none) to the record layer, and gives back the buffer they were in if it was
+     * the spill buffer. The reader reads only plaintext from now on, which the record layer hands it.
+     *
+     * @param src     the buffer the last {@link #read} decoded
+     * @param records the record layer, which copies the bytes
+     */
+    void handOverRecordBytes(PooledBuffer src, RecordWire records) {
+        switching = false;
+        records.feed(src.buf);
+        if (src == spill) {
+            release();
+        } else {
+            src.buf.clear();
+        }
+    }
+
+    /** Whether the last {@link #read} stopped because the session started protecting the stream. */
+    boolean switchingToRecords() {
+        return switching;
     }
 
     /** Where the next read goes: the spill buffer if a frame is cut, else the given shared read buffer. */
@@ -184,7 +208,7 @@ final class FrameReader {
      */
     int read(PooledBuffer src) {
         int handled = decode(src);
-        if (!frames.accepting()) {
+        if (!frames.accepting() || switching) {
             return handled;
         }
         ByteBuffer buf = src.buf;
@@ -225,20 +249,14 @@ final class FrameReader {
         int pos = b.position();
         int limit = b.limit();
         int handled = 0;
-        while (limit - pos >= HEADER_LENGTH && frames.accepting()) {
-            FrameProtection p = protection;
-            int max = p == null ? maxLength : p.sealedLength(maxLength);
-            int problem = FrameCodec.checkHeader(b, pos, max, compression, p == null ? 0 : protectionFlags);
+        while (limit - pos >= HEADER_LENGTH && frames.accepting() && !switching) {
+            int max = maxLength;
+            int problem = FrameCodec.checkHeader(b, pos, max, compression, 0);
             if (problem != FrameCodec.OK) {
                 reject(b, pos, problem, max);
                 return handled;
             }
             int length = b.getInt(pos + LENGTH_OFFSET);
-            if (p != null && p.plainLength(length) < 0) {
-                frames.onProtocolError(ErrorCode.MALFORMED_FRAME, "sealed " + typeName(b, pos) + " frame of "
-                    + length + " bytes: no sealed payload has that length");
-                return handled;
-            }
             int end = pos + HEADER_LENGTH + length;
             if (end > limit) {
                 break;
@@ -246,7 +264,7 @@ final class FrameReader {
             handled++;
             // Counted before it is handled: a handler may complete a future whose waiter reads the counters.
             counters.increment(LoopCounters.FRAMES_RECEIVED);
-            if (!frame(src, pos, length, p)) {
+            if (!frame(src, pos, length)) {
                 return handled;
             }
             pos = end;
@@ -255,23 +273,12 @@ final class FrameReader {
         return handled;
     }
 
-    /** Opens and dispatches one complete frame; returns false if the reader must stop. */
-    private boolean frame(PooledBuffer src, int pos, int length, FrameProtection p) {
+    /** Dispatches one complete frame; returns false if the reader must stop. */
+    private boolean frame(PooledBuffer src, int pos, int length) {
         ByteBuffer b = src.buf;
         int type = b.get(pos + TYPE_OFFSET);
         int flags = b.get(pos + FLAGS_OFFSET) & 0xFF;
         int payloadLength = length;
-        if (p != null) {
-            try {
-                payloadLength = p.open(b, pos, length);
-            } catch (SecurityFailure e) {
-                frames.onProtocolError(e.code(), "a sealed " + FrameDescriptor.typeName(type) + " frame of " + length
-                    + " bytes failed authentication: it was modified, dropped, reordered or replayed on the way ("
-                    + e.getMessage() + ")");
-                return false;
-            }
-            flags &= ~protectionFlags;
-        }
         if (!frames.admit(type)) {
             return false;
         }
@@ -342,7 +349,7 @@ final class FrameReader {
                     + VERSION + ")");
             case FrameCodec.BAD_TYPE -> malformed("unknown frame type " + (b.get(pos + TYPE_OFFSET) & 0xFF));
             case FrameCodec.BAD_FLAGS -> malformed("flags 0x" + Integer.toHexString(
-                b.get(pos + FLAGS_OFFSET) & 0xFF & ~(protection == null ? 0 : protectionFlags))
+                b.get(pos + FLAGS_OFFSET) & 0xFF)
                 + " or reserved bits set in a " + typeName(b, pos) + " frame (compression: " + compressionName + ")");
             case FrameCodec.TOO_LARGE -> frames.onProtocolError(ErrorCode.FRAME_TOO_LARGE, typeName(b, pos)
                 + " frame payload of " + Integer.toUnsignedString(b.getInt(pos + LENGTH_OFFSET))

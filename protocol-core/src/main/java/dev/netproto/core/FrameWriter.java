@@ -18,24 +18,22 @@ import static dev.netproto.core.FrameDescriptor.TYPE_PONG;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.spi.CompressionLimits;
 import dev.netproto.api.spi.CompressionProvider;
-import dev.netproto.api.spi.FrameProtection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
-import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The outbound half of the frame codec: it reserves each frame in the connection's {@link Outbound} queue, writes
- * its header and payload in place (compressing a body straight into the reservation when that pays), and seals
- * the queued frames in wire order just before they are written, when a security mechanism protects frames.
+ * its header and payload in place (compressing a body straight into the reservation when that pays), and hands
+ * the queue to the socket, or to the record layer that seals it ({@link RecordWire}) when a security mechanism
+ * protects the byte stream.
  *
  * <p>Control frames (HELLO, HANDSHAKE, PING, PONG, ERROR, GOAWAY, CLOSE) have one method each, so that their
  * layout lives here and nowhere else.
  *
- * <p><b>Threading.</b> The owning event loop's thread only. No allocation per frame: a sealed frame is recorded
- * in growable arrays that reach their size once.
+ * <p><b>Threading.</b> The owning event loop's thread only. No allocation per frame.
  */
 final class FrameWriter {
     private static final Logger LOG = LoggerFactory.getLogger(FrameWriter.class);
@@ -50,28 +48,11 @@ final class FrameWriter {
                                Compressibility compressibility) {
     }
 
-    /**
-     * What sealing needs, created when a security session protects frames: the protection, and the frames
-     * reserved sealed and not yet sealed (buffer, header offset, plaintext length), in wire order.
-     */
-    private static final class Sealing {
-        final FrameProtection protection;
-        ByteBuffer[] buffers = new ByteBuffer[8];
-        int[] offsets = new int[8];
-        int[] lengths = new int[8];
-        int count;
-
-        Sealing(FrameProtection protection) {
-            this.protection = protection;
-        }
-    }
-
     private final Outbound outbound;
     private final LoopCounters counters;
     /** The connection: told about each frame, and named (through its {@code toString()}) in log lines. */
     private final Queued queued;
     private Compression compression;
-    private Sealing sealing;
     private int frameOffset;
     private int payloadOffset;
 
@@ -92,17 +73,6 @@ final class FrameWriter {
         this.compression = new Compression(codec, minLength, maxRatio, compressibility);
     }
 
-    /** Seals every frame reserved from now on. */
-    void protect(FrameProtection protection) {
-        this.sealing = new Sealing(protection);
-    }
-
-    /** The protection frames are sealed with; null while they travel in the clear. */
-    FrameProtection protection() {
-        Sealing s = sealing;
-        return s == null ? null : s.protection;
-    }
-
     /**
      * Reserves a frame and writes its header; the caller writes the payload at {@link #payloadOffset()} of the
      * returned buffer before it reserves anything else.
@@ -113,22 +83,17 @@ final class FrameWriter {
 
     /** As {@link #frame(int, int, int)}; when {@code refusable}, returns null if the memory budget refuses it. */
     private ByteBuffer frame(int type, int requestId, int payloadLength, boolean refusable) {
-        Sealing s = sealing;
-        int wireLength = s == null ? payloadLength : s.protection.sealedLength(payloadLength);
-        int frameLength = HEADER_LENGTH + wireLength;
+        int frameLength = HEADER_LENGTH + payloadLength;
         ByteBuffer b = refusable ? outbound.tryReserve(frameLength) : outbound.reserve(frameLength);
         if (b == null) {
             return null;
         }
         int o = outbound.reservedOffset();
-        FrameCodec.writeHeader(b, o, type, 0, requestId, wireLength);
-        if (s != null) {
-            addSealPending(s, b, o, payloadLength);
-        }
+        FrameCodec.writeHeader(b, o, type, 0, requestId, payloadLength);
         frameOffset = o;
         payloadOffset = o + HEADER_LENGTH;
         counters.increment(LoopCounters.FRAMES_SENT);
-        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + wireLength);
+        counters.add(LoopCounters.OUTBOUND_BYTES, frameLength);
         queued.frameQueued(outbound.queuedBytes());
         return b;
     }
@@ -268,59 +233,31 @@ final class FrameWriter {
 
     /** Gives back the unused end of the last frame's reservation, whose payload came out shorter. */
     private void shrinkLast(ByteBuffer out, int reservedPayload, int payload) {
-        Sealing s = sealing;
-        int unused;
-        if (s != null) {
-            FrameProtection p = s.protection;
-            s.lengths[s.count - 1] = payload;
-            out.putInt(frameOffset + LENGTH_OFFSET, p.sealedLength(payload));
-            unused = p.sealedLength(reservedPayload) - p.sealedLength(payload);
-        } else {
-            out.putInt(frameOffset + LENGTH_OFFSET, payload);
-            unused = reservedPayload - payload;
-        }
+        out.putInt(frameOffset + LENGTH_OFFSET, payload);
+        int unused = reservedPayload - payload;
         outbound.trimLast(unused);
         counters.add(LoopCounters.OUTBOUND_BYTES, -unused);
     }
 
-    // ---------------------------------------------------------------- sealing and writing
+    // ---------------------------------------------------------------- writing
 
-    private static void addSealPending(Sealing s, ByteBuffer buffer, int offset, int plainLength) {
-        int n = s.count;
-        if (n == s.buffers.length) {
-            s.buffers = Arrays.copyOf(s.buffers, n * 2);
-            s.offsets = Arrays.copyOf(s.offsets, n * 2);
-            s.lengths = Arrays.copyOf(s.lengths, n * 2);
-        }
-        s.buffers[n] = buffer;
-        s.offsets[n] = offset;
-        s.lengths[n] = plainLength;
-        s.count = n + 1;
-    }
-
-    /** Seals every frame queued since the last call, in order; counts the protection's key updates. */
-    void sealPending() {
-        Sealing s = sealing;
-        if (s == null || s.count == 0) {
-            return;
-        }
-        FrameProtection p = s.protection;
-        long before = p.keyUpdates();
-        for (int i = 0; i < s.count; i++) {
-            p.seal(s.buffers[i], s.offsets[i], s.lengths[i]);
-            s.buffers[i] = null;
-        }
-        s.count = 0;
-        long after = p.keyUpdates();
-        if (after != before) {
-            counters.add(LoopCounters.NOISE_REKEYS, after - before);
-        }
-    }
-
-    /** Seals what is pending and makes one gathering write of the queue; returns the bytes written. */
+    /**
+     * Makes one gathering write of the queue, to the socket or to the layer that seals or encrypts it; returns the
+     * bytes of the queue written.
+     */
     long writeTo(GatheringByteChannel channel) throws IOException {
-        sealPending();
-        long written = outbound.writeTo(channel);
+        return counted(outbound.writeTo(channel, Long.MAX_VALUE));
+    }
+
+    /**
+     * Writes at most the first {@code max} bytes of the queue: those queued before the session started protecting
+     * the stream, which go out as they are, ahead of the records that follow them.
+     */
+    long writeTo(GatheringByteChannel channel, long max) throws IOException {
+        return counted(outbound.writeTo(channel, max));
+    }
+
+    private long counted(long written) {
         if (written > 0) {
             counters.add(LoopCounters.BYTES_SENT, written);
             counters.add(LoopCounters.OUTBOUND_BYTES, -written);
@@ -350,10 +287,5 @@ final class FrameWriter {
     void releaseAll() {
         counters.add(LoopCounters.OUTBOUND_BYTES, -outbound.queuedBytes());
         outbound.releaseAll();
-        Sealing s = sealing;
-        if (s != null) {
-            Arrays.fill(s.buffers, null);
-            s.count = 0;
-        }
     }
 }

@@ -118,6 +118,24 @@ final class Outbound {
         return queuedBytes;
     }
 
+    /** Writes only the first {@code max} bytes (fewer than are queued), cutting the buffer they end in. Cold path. */
+    private long writePrefix(GatheringByteChannel channel, long max) throws IOException {
+        int n = 0;
+        long covered = 0;
+        while (covered + buffers[n].remaining() < max) {
+            covered += buffers[n].remaining();
+            n++;
+        }
+        ByteBuffer last = buffers[n];
+        int limit = last.limit();
+        last.limit(last.position() + (int) (max - covered));
+        try {
+            return channel.write(buffers, 0, n + 1);
+        } finally {
+            last.limit(limit);
+        }
+    }
+
     /** Bytes of pooled memory the queue holds: its segments' capacity. Cold path. */
     long heldBytes() {
         long held = 0;
@@ -128,17 +146,25 @@ final class Outbound {
     }
 
     /**
-     * Writes as much as the channel takes and releases the segments it took whole.
+     * Writes as much as the channel takes of the first {@code max} bytes of the queue, and releases the segments it
+     * took whole.
      *
-     * @param channel the socket
+     * @param channel the socket, or the layer that seals or encrypts for it
+     * @param max     the most bytes to write: {@link Long#MAX_VALUE} for all, or the bytes queued before a session
+     *                started protecting the stream, which must leave ahead of it
      * @return the bytes written
      * @throws IOException if the write fails
      */
-    long writeTo(GatheringByteChannel channel) throws IOException {
+    long writeTo(GatheringByteChannel channel, long max) throws IOException {
         if (count == 0) {
             return 0;
         }
-        long written = count == 1 ? channel.write(buffers[0]) : channel.write(buffers, 0, count);
+        long written;
+        if (max >= queuedBytes) {
+            written = count == 1 ? channel.write(buffers[0]) : channel.write(buffers, 0, count);
+        } else {
+            written = writePrefix(channel, max);
+        }
         queuedBytes -= written;
         int done = 0;
         while (done < count && !buffers[done].hasRemaining()) {

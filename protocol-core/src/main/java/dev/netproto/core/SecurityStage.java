@@ -2,7 +2,7 @@ package dev.netproto.core;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.PeerIdentity;
-import dev.netproto.api.spi.FrameProtection;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecuritySession;
 import java.nio.ByteBuffer;
@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The security stage of one connection: it drives the mechanism's {@link SecuritySession} through HELLO and the
- * handshake, installs its {@link FrameProtection} in the reader and the writer, and reports the outcome. Every
+ * handshake, has the connection protect its byte stream with the session's {@link RecordProtection}, and reports
+ * the outcome. Every
  * mechanism goes through here, {@code none} included, so that no connection opens without its session having
  * said {@link SecuritySession.Handshake#established established}: there is no path to plaintext.
  *
@@ -29,27 +30,31 @@ final class SecurityStage implements SecuritySession.Handshake {
 
         /** The session refused the peer or failed: close with this code. */
         void securityFailed(ErrorCode code, String reason);
+
+        /**
+         * The session protects the byte stream from now on: bytes queued from now are sent in sealed records, and
+         * bytes after the frame being handled are read as records.
+         */
+        void protectStream(RecordProtection protection);
     }
 
     private final String mechanism;
     private final SecuritySession session;
-    private final FrameReader reader;
     private final FrameWriter writer;
     private final Events events;
     private byte[] helloSent;
     private boolean started;
     private boolean established;
-    private FrameProtection protection;
+    private RecordProtection protection;
 
-    SecurityStage(String mechanism, SecuritySession session, FrameReader reader, FrameWriter writer, Events events) {
+    SecurityStage(String mechanism, SecuritySession session, FrameWriter writer, Events events) {
         this.mechanism = mechanism;
         this.session = session;
-        this.reader = reader;
         this.writer = writer;
         this.events = events;
     }
 
-    /** Whether the session installed a frame protection, which the connection then needs until it closes. */
+    /** Whether the session installed a record protection, which the connection then needs until it closes. */
     boolean protectsFrames() {
         return protection != null;
     }
@@ -116,7 +121,7 @@ final class SecurityStage implements SecuritySession.Handshake {
         }
     }
 
-    /** A HANDSHAKE frame's payload, opened if the session protects frames already. */
+    /** A HANDSHAKE frame's payload (from an opened record, if the session protects the stream already). */
     void onHandshake(ByteBuffer b, int offset, int length) {
         try {
             session.onMessage(b.slice(offset, length), this);
@@ -141,13 +146,12 @@ final class SecurityStage implements SecuritySession.Handshake {
     }
 
     @Override
-    public void protect(FrameProtection protection) {
+    public void protect(RecordProtection protection) {
         if (this.protection != null) {
-            throw new IllegalStateException("frames are protected already; a session protects them once");
+            throw new IllegalStateException("the stream is protected already; a session protects it once");
         }
-        this.protection = protection;
-        writer.protect(protection);
-        reader.protect(protection);
+        this.protection = java.util.Objects.requireNonNull(protection, "protection");
+        events.protectStream(protection);
     }
 
     @Override
@@ -173,7 +177,7 @@ final class SecurityStage implements SecuritySession.Handshake {
                 protection.destroy();
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(SecurityStage.class).warn("security mechanism '{}' failed to wipe "
-                    + "its frame protection", mechanism, e);
+                    + "its record protection", mechanism, e);
             }
         }
     }

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * protocol error, never an exception, and every pooled buffer goes back (docs/ARCHITECTURE.md, "Fuzzing").
  *
  * <p>Input: byte 0 chooses the reader's state (bit 0 compression negotiated, bit 1 opened with a 1 MiB maximum,
- * bit 2 frames sealed with {@link XorTagProtection}, bit 3 REQUEST refused by the receiver); byte 1 chooses the
+ * bit 2 the stream turns into {@link XorTagProtection} records after the first HANDSHAKE frame, whose plaintext the
+ * reader then decodes, bit 3 REQUEST refused by the receiver); byte 1 chooses the
  * chunking (0: one read; else the seed of the read sizes, up to 64 bytes below 128, up to 9000 from 128); the rest is
  * the stream. {@code src/test/resources/dev/netproto/core/FrameReaderFuzzTestInputs/} holds the seeds that every
  * build replays.
@@ -42,8 +43,10 @@ class FrameReaderFuzzTest {
         if ((options & 2) != 0) {
             reader.opened(1 << 20);
         }
+        RecordWire records = null;
         if ((options & 4) != 0) {
-            reader.protect(new XorTagProtection());
+            records = new RecordWire(new XorTagProtection(), new RecordWireTest.MemoryChannel(), pool, counters);
+            frames.afterHandshake = reader::switchToRecords;
         }
         if ((options & 8) != 0) {
             frames.refused.add(TYPE_REQUEST);
@@ -63,6 +66,12 @@ class FrameReaderFuzzTest {
                 at += n;
                 buf.flip();
                 reader.read(target);
+                if (reader.switchingToRecords()) {
+                    reader.handOverRecordBytes(target, records);
+                    // From now on the input goes through the record layer, as the connection sends it.
+                    at = readRecords(reader, records, frames, input, at);
+                    break;
+                }
                 assertTrue(reader.hasPartialFrame() || readBuffer.buf.position() == 0 || !frames.accepting,
                     "the shared read buffer keeps bytes after a read");
             }
@@ -76,8 +85,34 @@ class FrameReaderFuzzTest {
             }
         } finally {
             reader.release();
+            if (records != null) {
+                records.release();
+            }
         }
         assertFalse(reader.hasPartialFrame(), "the spill buffer was kept after release()");
         assertEquals(0, pool.inUse(), "a pooled buffer was not returned");
+    }
+
+    /** Feeds the rest of the input as record bytes and decodes their plaintext; stops at a record failure. */
+    private int readRecords(FrameReader reader, RecordWire records, RecordingFrames frames, byte[] input, int at) {
+        records.feed(ByteBuffer.wrap(input, at, input.length - at));
+        try {
+            while (frames.accepting) {
+                PooledBuffer target = reader.target(readBuffer);
+                int n = records.read(target.buf);
+                if (n <= 0) {
+                    break;
+                }
+                target.buf.flip();
+                reader.read(target);
+            }
+        } catch (RecordWire.RecordFailure expected) {
+            assertTrue(expected.code() == dev.netproto.api.ErrorCode.MALFORMED_FRAME
+                || expected.code() == dev.netproto.api.ErrorCode.AUTHENTICATION_FAILED, expected.toString());
+        } catch (java.io.IOException e) {
+            throw new AssertionError("the memory channel does not fail", e);
+        }
+        readBuffer.buf.clear();
+        return input.length;
     }
 }

@@ -420,103 +420,41 @@ class FrameReaderTest {
         assertEquals(2, frames.events.size());
     }
 
-    // ---------------------------------------------------------------- sealed frames
+    // ---------------------------------------------------------------- switching to records
 
     @Test
-    void shouldAcceptTheProtectionsFlagBitsOnlyOnceProtected() {
-        XorTagProtection sender = new XorTagProtection();
-        byte[] sealedPing = sender.sealedFrame(TYPE_PING, 0, 0, PING_DATA);
-        assertEquals((byte) 0x80, sealedPing[FrameDescriptor.FLAGS_OFFSET]);
-        feed(sealedPing);
-        assertOnlyError(ErrorCode.MALFORMED_FRAME, "flags 0x80 or reserved bits set in a PING frame "
-            + "(compression: none)");
-
-        newReader();
-        reader.compression("deflate");
-        reader.protect(new XorTagProtection());
-        XorTagProtection peer = new XorTagProtection();
-        assertEquals(2, feed(concat(peer.sealedFrame(TYPE_PING, 0, 0, PING_DATA),
-            peer.sealedFrame(TYPE_RESPONSE, FLAG_COMPRESSED, 3, new byte[] {1, 2, 3}))));
-        assertEquals(List.of("PING 0102030405060708", "RESPONSE id=3 compressed=true body=010203"), frames.events);
-        feed(peer.sealedFrame(TYPE_PING, 0x40, 0, PING_DATA));
-        assertEquals("error MALFORMED_FRAME: flags 0x40 or reserved bits set in a PING frame (compression: "
-            + "deflate)", frames.events.get(2));
-    }
-
-    @Test
-    void shouldOpenSealedFramesCutAtAnyByte() {
-        XorTagProtection peer = new XorTagProtection();
-        byte[] stream = concat(peer.sealedFrame(TYPE_PING, 0, 0, PING_DATA),
-            peer.sealedFrame(TYPE_REQUEST, 0, 5, routed("echo", pattern(6000))),
-            peer.sealedFrame(TYPE_CLOSE, 0, 0, coded(0, "bye")));
-        for (int chunk = 1; chunk <= stream.length; chunk += chunk < 40 ? 1 : 97) {
-            newReader();
-            reader.protect(new XorTagProtection());
-            assertEquals(3, feed(stream, chunk), "reads of " + chunk);
-            assertEquals(List.of("PING 0102030405060708",
-                "REQUEST id=5 compressed=false route=echo body=" + RecordingFrames.bytes(
-                    ByteBuffer.wrap(pattern(6000)), 0, 6000),
-                "CLOSE code=0 text=bye"), frames.events, "reads of " + chunk);
-        }
-    }
-
-    @Test
-    void shouldRefuseASealedLengthNoSenderProduces() {
-        reader.protect(new XorTagProtection());
-        assertEquals(0, feed(header(TYPE_PING, 0, 0, XorTagProtection.TAG_LENGTH - 1)));
-        assertOnlyError(ErrorCode.MALFORMED_FRAME, "sealed PING frame of 3 bytes: no sealed payload has that length");
-    }
-
-    @Test
-    void shouldReportAFrameThatFailsToOpenWithTheProtectionsCode() {
-        XorTagProtection peer = new XorTagProtection();
-        byte[] sealed = peer.sealedFrame(TYPE_PING, 0, 0, PING_DATA);
-        sealed[HEADER_LENGTH + 2] ^= 1;
-        reader.protect(new XorTagProtection());
-        assertEquals(1, feed(sealed));
-        assertOnlyError(ErrorCode.AUTHENTICATION_FAILED, "a sealed PING frame of 12 bytes failed authentication: it "
-            + "was modified, dropped, reordered or replayed on the way (tag mismatch on frame 0)");
-
-        newReader();
-        XorTagProtection opener = new XorTagProtection();
-        opener.failWith = ErrorCode.MALFORMED_FRAME;
-        reader.protect(opener);
-        feed(frame(TYPE_PING, 0, 0, new byte[12]));
-        assertEquals(ErrorCode.MALFORMED_FRAME, frames.errorCode);
-    }
-
-    @Test
-    void shouldRefuseReorderedSealedFrames() {
-        XorTagProtection peer = new XorTagProtection();
-        byte[] first = peer.sealedFrame(TYPE_PING, 0, 0, PING_DATA);
-        byte[] second = peer.sealedFrame(TYPE_PONG, 0, 0, PING_DATA);
-        reader.protect(new XorTagProtection());
-        feed(concat(second, first));
-        assertEquals(ErrorCode.AUTHENTICATION_FAILED, frames.errorCode);
-        assertEquals(1, frames.events.size());
-    }
-
-    @Test
-    void shouldApplyTheLimitToTheSealedLength() {
-        XorTagProtection peer = new XorTagProtection();
-        reader.protect(new XorTagProtection());
-        assertEquals(1, feed(peer.sealedFrame(TYPE_RESPONSE, 0, 1, pattern(PRE_HELLO_MAX_LENGTH))));
-        feed(header(TYPE_RESPONSE, 0, 1, PRE_HELLO_MAX_LENGTH + XorTagProtection.TAG_LENGTH + 1));
-        assertEquals("error FRAME_TOO_LARGE: RESPONSE frame payload of 16389 bytes exceeds the maximum of 16388 "
-            + "before HELLO completes", frames.events.get(1));
-    }
-
-    @Test
-    void shouldOpenTheFrameAfterTheOneDuringWhichProtectionStarted() {
-        XorTagProtection peer = new XorTagProtection();
-        byte[] stream = concat(frame(TYPE_HANDSHAKE, 0, 0, new byte[] {1}),
-            peer.sealedFrame(TYPE_HANDSHAKE, 0, 0, new byte[] {2}));
-        for (int chunk : new int[] {stream.length, 1, 17, 20}) {
+    void shouldStopAfterTheFrameDuringWhichTheStreamBecameRecordsAndHandOverTheRest() throws Exception {
+        byte[] ping = frame(TYPE_PING, 0, 0, PING_DATA);
+        // A peer's first record carries a PING: after the switch the reader must not take it for a frame.
+        byte[] record = new XorTagProtection().sealedRecord(ping);
+        byte[] stream = concat(frame(TYPE_HANDSHAKE, 0, 0, new byte[] {1}), record);
+        for (boolean spilled : new boolean[] {false, true}) {
             newReader();
             FrameReader r = reader;
-            frames.afterHandshake = () -> r.protect(new XorTagProtection());
-            assertEquals(2, feed(stream, chunk));
-            assertEquals(List.of("HANDSHAKE 01", "HANDSHAKE 02"), frames.events, "reads of " + chunk);
+            frames.afterHandshake = r::switchToRecords;
+            PooledBuffer target = readBuffer;
+            if (spilled) {
+                // A first read that cuts the HANDSHAKE frame, so that the rest arrives in the spill buffer.
+                target.buf.put(stream, 0, 5).flip();
+                assertEquals(0, r.read(target));
+                target = r.target(readBuffer);
+                target.buf.put(stream, 5, stream.length - 5).flip();
+            } else {
+                target.buf.put(stream).flip();
+            }
+            assertEquals(1, r.read(target));
+            assertTrue(r.switchingToRecords());
+            assertEquals(List.of("HANDSHAKE 01"), frames.events);
+            RecordWire wire = new RecordWire(new XorTagProtection(), new RecordWireTest.MemoryChannel(), pool,
+                counters);
+            r.handOverRecordBytes(target, wire);
+            assertFalse(r.switchingToRecords());
+            assertFalse(r.hasPartialFrame());
+            ByteBuffer plain = ByteBuffer.allocate(100);
+            assertEquals(ping.length, wire.read(plain), "spilled: " + spilled);
+            assertEquals(ByteBuffer.wrap(ping), plain.flip());
+            wire.release();
+            readBuffer.buf.clear();
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.netproto.core;
 import static dev.netproto.core.FrameDescriptor.COMPRESSED_LENGTH_PREFIX;
 import static dev.netproto.core.FrameDescriptor.FLAG_COMPRESSED;
 import static dev.netproto.core.FrameDescriptor.HEADER_LENGTH;
-import static dev.netproto.core.FrameDescriptor.LENGTH_OFFSET;
 import static dev.netproto.core.FrameDescriptor.MAX_TEXT_LENGTH;
 import static dev.netproto.core.FrameDescriptor.TYPE_CLOSE;
 import static dev.netproto.core.FrameDescriptor.TYPE_ERROR;
@@ -17,7 +16,6 @@ import static dev.netproto.core.FrameDescriptor.TYPE_REQUEST;
 import static dev.netproto.core.FrameDescriptor.TYPE_RESPONSE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ErrorCode;
@@ -101,26 +99,26 @@ class FrameWriterTest {
         }
     }
 
-    /** One frame as it went on the wire, opened. */
+    /** One frame as it went on the wire. */
     record Wire(int type, int flags, int requestId, int wireLength, byte[] payload) {
         String text(int from) {
             return new String(payload, from, payload.length - from, StandardCharsets.UTF_8);
         }
     }
 
-    /** Splits written bytes into frames, checking each header with FrameCodec and opening it if sealed. */
-    static List<Wire> parse(byte[] bytes, XorTagProtection opener) {
+    /** Splits written bytes into frames, checking each header with FrameCodec. */
+    static List<Wire> parse(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         List<Wire> frames = new ArrayList<>();
         int pos = 0;
         while (pos < bytes.length) {
             assertTrue(bytes.length - pos >= HEADER_LENGTH, "a cut header at byte " + pos);
-            assertEquals(FrameCodec.OK, FrameCodec.checkHeader(b, pos, Integer.MAX_VALUE, true,
-                opener == null ? 0 : opener.flagBits()), "header at byte " + pos);
+            assertEquals(FrameCodec.OK, FrameCodec.checkHeader(b, pos, Integer.MAX_VALUE, true), "header at byte "
+                + pos);
             int length = FrameCodec.payloadLength(b, pos);
             assertTrue(pos + HEADER_LENGTH + length <= bytes.length, "a cut payload at byte " + pos);
-            int plain = opener == null ? length : opener.open(b, pos, length);
-            int flags = b.get(pos + FrameDescriptor.FLAGS_OFFSET) & 0xFF & ~(opener == null ? 0 : opener.flagBits());
+            int plain = length;
+            int flags = b.get(pos + FrameDescriptor.FLAGS_OFFSET) & 0xFF;
             frames.add(new Wire(b.get(pos + FrameDescriptor.TYPE_OFFSET), flags,
                 b.getInt(pos + FrameDescriptor.REQUEST_ID_OFFSET), length,
                 Arrays.copyOfRange(bytes, pos + HEADER_LENGTH, pos + HEADER_LENGTH + plain)));
@@ -129,12 +127,12 @@ class FrameWriterTest {
         return frames;
     }
 
-    private List<Wire> written(XorTagProtection opener) throws IOException {
+    private List<Wire> written() throws IOException {
         ByteSink sink = new ByteSink();
         long queuedBytes = writer.queuedBytes();
         assertEquals(queuedBytes, writer.writeTo(sink));
         assertTrue(writer.isEmpty());
-        return parse(sink.bytes(), opener);
+        return parse(sink.bytes());
     }
 
     private static byte[] text(int length) {
@@ -176,7 +174,7 @@ class FrameWriterTest {
         long total = writer.queuedBytes();
         assertEquals(total, counters.read(LoopCounters.OUTBOUND_BYTES));
 
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(7, frames.size());
         assertEquals(List.of(TYPE_HELLO, TYPE_HANDSHAKE, TYPE_PING, TYPE_PONG, TYPE_ERROR, TYPE_GOAWAY, TYPE_CLOSE),
             frames.stream().map(Wire::type).toList());
@@ -227,7 +225,7 @@ class FrameWriterTest {
     void shouldReturnTheHelloPayloadAsSent() throws IOException {
         Hello hello = new HelloNegotiator(4096, "none", new CompressionProvider[0]).offer(List.of());
         byte[] copy = writer.hello(hello);
-        assertArrayEquals(written(null).get(0).payload(), copy);
+        assertArrayEquals(written().get(0).payload(), copy);
         assertEquals(hello.encodedLength(), copy.length);
     }
 
@@ -237,7 +235,7 @@ class FrameWriterTest {
         writer.close(ErrorCode.TIMEOUT, longText);
         writer.error(3, ErrorCode.OVERLOADED, longText);
         writer.goAway(0, ErrorCode.NORMAL, null);
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(2 + MAX_TEXT_LENGTH, frames.get(0).payload().length);
         assertEquals(2 + MAX_TEXT_LENGTH, frames.get(1).payload().length);
         assertEquals(6, frames.get(2).payload().length, "no text");
@@ -254,7 +252,7 @@ class FrameWriterTest {
         writer.data(TYPE_RESPONSE, 3, null, body, true);
         writer.data(TYPE_RESPONSE, 4, null, ByteBuffer.allocate(0), false);
 
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(4, frames.size());
         byte[] routed = {4, 'e', 'c', 'h', 'o', 'h', 'e', 'l', 'l', 'o'};
         assertEquals(TYPE_REQUEST, frames.get(0).type());
@@ -280,7 +278,7 @@ class FrameWriterTest {
         long queuedBytes = writer.queuedBytes();
         assertEquals(queuedBytes, counters.read(LoopCounters.OUTBOUND_BYTES), "the unused room was given back");
 
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(2, frames.size(), "the next frame follows the trimmed one directly");
         Wire w = frames.get(0);
         assertEquals(FLAG_COMPRESSED, w.flags());
@@ -303,7 +301,7 @@ class FrameWriterTest {
         writer.data(TYPE_RESPONSE, 4, null, ByteBuffer.wrap(text(MIN_LENGTH)), true);
         assertEquals(1, deflate.compressCalls, "a body of exactly the minimum length is compressed");
 
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(List.of(0, 0, 0, FLAG_COMPRESSED), frames.stream().map(Wire::flags).toList());
         assertArrayEquals(text(4000), frames.get(0).payload());
         assertArrayEquals(text(MIN_LENGTH), inflate(frames.get(3).payload(), 0));
@@ -315,7 +313,7 @@ class FrameWriterTest {
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(random(4096)), true);
         assertEquals(0, deflate.compressCalls);
         assertEquals(HEADER_LENGTH + 4096, writer.queuedBytes());
-        assertArrayEquals(random(4096), written(null).get(0).payload());
+        assertArrayEquals(random(4096), written().get(0).payload());
     }
 
     @Test
@@ -331,7 +329,7 @@ class FrameWriterTest {
         assertEquals(expected, writer.queuedBytes(), "the compression bound's extra room was trimmed");
         assertEquals(expected, counters.read(LoopCounters.OUTBOUND_BYTES));
 
-        List<Wire> frames = written(null);
+        List<Wire> frames = written();
         assertEquals(0, frames.get(0).flags());
         assertArrayEquals(body, Arrays.copyOfRange(frames.get(0).payload(), 5, frames.get(0).payload().length));
         assertEquals(TYPE_PONG, frames.get(1).type());
@@ -344,7 +342,7 @@ class FrameWriterTest {
         byte[] body = text(4000);
         writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(body), true);
         assertEquals(1, deflate.compressCalls);
-        Wire w = written(null).get(0);
+        Wire w = written().get(0);
         assertEquals(0, w.flags());
         assertArrayEquals(body, w.payload());
     }
@@ -357,113 +355,36 @@ class FrameWriterTest {
         ByteBuffer src = ByteBuffer.wrap(body);
         writer.data(TYPE_MESSAGE, 0, ROUTE, src, true);
         assertEquals(0, src.position(), "the body's position is restored");
-        Wire w = written(null).get(0);
+        Wire w = written().get(0);
         assertEquals(0, w.flags());
         assertEquals(1 + ROUTE.length + body.length, w.payload().length);
         assertArrayEquals(body, Arrays.copyOfRange(w.payload(), 5, w.payload().length));
     }
 
-    // ---------------------------------------------------------------- sealed frames
+    // ---------------------------------------------------------------- the bytes before records
 
     @Test
-    void shouldReserveTheSealedLengthAndSealOnlyWhenAsked() throws IOException {
-        XorTagProtection protection = new XorTagProtection();
+    void shouldWriteOnlyTheBytesQueuedBeforeTheStreamBecameRecords() throws IOException {
         writer.ping(1);
-        writer.protect(protection);
-        assertSame(protection, writer.protection());
-        ByteBuffer b = writer.frame(TYPE_HANDSHAKE, 0, 10);
-        int payload = writer.payloadOffset();
-        assertEquals(10 + XorTagProtection.TAG_LENGTH, b.getInt(payload - HEADER_LENGTH + LENGTH_OFFSET));
-        for (int i = 0; i < 10; i++) {
-            b.put(payload + i, (byte) i);
-        }
+        writer.handshake(new byte[] {7, 7});
+        long before = writer.queuedBytes();
+        writer.data(TYPE_RESPONSE, 1, null, ByteBuffer.wrap(random(100_000)), false);
         writer.pong(2);
-        assertEquals(HEADER_LENGTH + 8 + HEADER_LENGTH + 14 + HEADER_LENGTH + 12, writer.queuedBytes());
-        assertTrue(protection.sealedLengths.isEmpty(), "sealed when written, not when queued");
-        assertEquals(3, b.get(payload + 3), "still plaintext in the queue");
-
-        writer.sealPending();
-        assertEquals(List.of(10, 8), protection.sealedLengths);
-        writer.sealPending();
-        assertEquals(2, protection.sealedLengths.size(), "each frame is sealed once");
-
-        ByteSink sink = new ByteSink();
-        writer.writeTo(sink);
-        byte[] bytes = sink.bytes();
-        List<Wire> clear = parse(Arrays.copyOf(bytes, HEADER_LENGTH + 8), null);
-        assertEquals(1L, ByteBuffer.wrap(clear.get(0).payload()).getLong(), "the frame before protect is clear");
-        List<Wire> sealed = parse(Arrays.copyOfRange(bytes, HEADER_LENGTH + 8, bytes.length),
-            new XorTagProtection());
-        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, sealed.get(0).payload());
-        assertEquals(2L, ByteBuffer.wrap(sealed.get(1).payload()).getLong());
-    }
-
-    @Test
-    void shouldSealQueuedFramesInWireOrderOnWrite() throws IOException {
-        XorTagProtection protection = new XorTagProtection();
-        writer.protect(protection);
-        for (int i = 0; i < 20; i++) {
-            writer.ping(i);
-            writer.data(TYPE_RESPONSE, i + 1, null, ByteBuffer.wrap(new byte[i]), false);
+        ByteSink sink = new ByteSink(5);
+        long sent = 0;
+        while (sent < before) {
+            long n = writer.writeTo(sink, before - sent);
+            assertTrue(n > 0 && n <= 5, "wrote " + n);
+            sent += n;
         }
-        List<Wire> frames = written(new XorTagProtection());
-        assertEquals(40, frames.size());
-        for (int i = 0; i < 20; i++) {
-            assertEquals(i, ByteBuffer.wrap(frames.get(2 * i).payload()).getLong());
-            assertEquals(i + 1, frames.get(2 * i + 1).requestId());
-            assertEquals(i, frames.get(2 * i + 1).payload().length);
-            assertEquals(i + XorTagProtection.TAG_LENGTH, frames.get(2 * i + 1).wireLength());
-        }
-        assertEquals(40, protection.sealedLengths.size());
-
-        writer.pong(99);
-        ByteSink sink = new ByteSink();
-        writer.writeTo(sink);
-        assertEquals(8 + XorTagProtection.TAG_LENGTH, ByteBuffer.wrap(sink.bytes()).getInt(LENGTH_OFFSET));
-        assertEquals(41, protection.sealedLengths.size(), "frames queued after a write are sealed too");
-    }
-
-    @Test
-    void shouldShrinkACompressedFrameUnderProtection() throws IOException {
-        XorTagProtection protection = new XorTagProtection();
-        writer.protect(protection);
-        compress(deflate);
-        byte[] body = text(4000);
-        writer.data(TYPE_REQUEST, 8, ROUTE, ByteBuffer.wrap(body), true);
-        writer.ping(5);
-        long queuedBytes = writer.queuedBytes();
-        assertEquals(queuedBytes, counters.read(LoopCounters.OUTBOUND_BYTES));
-        List<Wire> frames = written(new XorTagProtection());
-        Wire w = frames.get(0);
-        assertEquals(FLAG_COMPRESSED, w.flags());
-        assertEquals(w.payload().length + XorTagProtection.TAG_LENGTH, w.wireLength());
-        assertEquals(List.of(w.payload().length, 8), protection.sealedLengths);
-        assertArrayEquals(body, inflate(w.payload(), 5));
-        assertEquals(2L * HEADER_LENGTH + w.wireLength() + 12, queuedBytes);
-        assertEquals(5L, ByteBuffer.wrap(frames.get(1).payload()).getLong());
-    }
-
-    @Test
-    void shouldCountTheProtectionsKeyUpdates() {
-        writer.protect(new XorTagProtection(1, 0, 2));
-        for (int i = 0; i < 5; i++) {
-            writer.ping(i);
-        }
-        writer.sealPending();
-        assertEquals(2, counters.read(LoopCounters.NOISE_REKEYS));
-    }
-
-    @Test
-    void shouldDropPendingSealsOnReleaseAll() {
-        XorTagProtection protection = new XorTagProtection();
-        writer.protect(protection);
-        writer.ping(1);
-        writer.releaseAll();
-        writer.sealPending();
-        assertTrue(protection.sealedLengths.isEmpty());
-        assertTrue(writer.isEmpty());
-        assertEquals(0, writer.queuedBytes());
-        assertEquals(0, counters.read(LoopCounters.OUTBOUND_BYTES));
+        assertEquals(before, sent, "not one byte past the switch");
+        List<Wire> clear = parse(sink.bytes());
+        assertEquals(2, clear.size());
+        assertEquals(TYPE_HANDSHAKE, clear.get(1).type());
+        ByteSink rest = new ByteSink();
+        writer.writeTo(rest);
+        List<Wire> after = parse(rest.bytes());
+        assertEquals(2, after.size(), "the rest, whole, from the next write");
         assertEquals(0, pool.inUse());
     }
 
@@ -503,7 +424,7 @@ class FrameWriterTest {
         assertEquals(total, counters.read(LoopCounters.BYTES_SENT));
         assertEquals(0, pool.inUse());
         assertEquals(0, writer.writeTo(sink), "nothing left to write");
-        List<Wire> frames = parse(sink.bytes(), null);
+        List<Wire> frames = parse(sink.bytes());
         assertEquals(3, frames.size());
         assertArrayEquals(big, frames.get(1).payload());
         writer.trim();

@@ -1,8 +1,6 @@
 package dev.netproto.core;
 
-import static dev.netproto.core.FrameDescriptor.HEADER_LENGTH;
 import static dev.netproto.core.FrameDescriptor.TYPE_HANDSHAKE;
-import static dev.netproto.core.FrameDescriptor.TYPE_PING;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,12 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.PeerIdentity;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecuritySession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -60,9 +58,16 @@ class SecurityStageTest {
         public void securityFailed(ErrorCode code, String reason) {
             events.add("failed " + code + ": " + reason);
         }
+
+        @Override
+        public void protectStream(RecordProtection protection) {
+            events.add("protect " + protection.overhead());
+            protections.add(protection);
+        }
     };
+    private final List<RecordProtection> protections = new ArrayList<>();
     private final Session session = new Session();
-    private final SecurityStage stage = new SecurityStage("toy", session, reader, writer, recorder);
+    private final SecurityStage stage = new SecurityStage("toy", session, writer, recorder);
 
     @AfterEach
     void returnsEveryBuffer() {
@@ -129,10 +134,10 @@ class SecurityStageTest {
         }
     }
 
-    private List<FrameWriterTest.Wire> written(XorTagProtection opener) throws IOException {
+    private List<FrameWriterTest.Wire> written() throws IOException {
         ByteSink sink = new ByteSink();
         writer.writeTo(sink);
-        return FrameWriterTest.parse(sink.bytes(), opener);
+        return FrameWriterTest.parse(sink.bytes());
     }
 
     private void feed(byte[] frame) {
@@ -156,7 +161,7 @@ class SecurityStageTest {
         assertTrue(stage.handshaking());
         assertEquals(List.of(), events, "never established, never failed");
         assertEquals(List.of("start 0101 0202", "message 07", "message 09"), session.calls);
-        List<FrameWriterTest.Wire> sent = written(null);
+        List<FrameWriterTest.Wire> sent = written();
         assertEquals(List.of(TYPE_HANDSHAKE, TYPE_HANDSHAKE, TYPE_HANDSHAKE),
             sent.stream().map(FrameWriterTest.Wire::type).toList());
         assertArrayEquals(new byte[] {8}, sent.get(1).payload());
@@ -197,7 +202,7 @@ class SecurityStageTest {
     }
 
     @Test
-    void shouldInstallTheProtectionInTheWriterAndTheReader() throws IOException {
+    void shouldHandTheProtectionToTheConnectionBetweenTheFramesBeforeAndAfter() throws IOException {
         XorTagProtection protection = new XorTagProtection();
         session.start = (c, s, h) -> {
             h.send(new byte[] {1, 2});
@@ -206,24 +211,10 @@ class SecurityStageTest {
             h.established(PEER);
         };
         stage.startServer(CLIENT_HELLO, SERVER_HELLO);
-        assertSame(protection, writer.protection());
-
-        ByteSink sink = new ByteSink();
-        writer.writeTo(sink);
-        byte[] bytes = sink.bytes();
-        List<FrameWriterTest.Wire> clear = FrameWriterTest.parse(Arrays.copyOf(bytes, HEADER_LENGTH + 2),
-            null);
-        assertArrayEquals(new byte[] {1, 2}, clear.get(0).payload(), "sent before protect: in the clear");
-        List<FrameWriterTest.Wire> sealed = FrameWriterTest.parse(Arrays.copyOfRange(bytes,
-            HEADER_LENGTH + 2, bytes.length), new XorTagProtection());
-        assertArrayEquals(new byte[] {3, 4}, sealed.get(0).payload(), "sent after protect: sealed");
-        assertEquals(2 + XorTagProtection.TAG_LENGTH, sealed.get(0).wireLength());
-
-        XorTagProtection peer = new XorTagProtection();
-        feed(peer.sealedFrame(TYPE_PING, 0, 0, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
-        assertEquals(List.of("PING 0102030405060708"), frames.events, "the reader opens sealed frames");
-        feed(FrameReaderTest.frame(TYPE_PING, 0, 0, new byte[12]));
-        assertEquals(ErrorCode.AUTHENTICATION_FAILED, frames.errorCode, "and refuses clear ones");
+        assertEquals(List.of("protect 4", "established peer-1"), events, "protected before established");
+        assertSame(protection, protections.get(0));
+        assertTrue(stage.protectsFrames());
+        assertEquals(2, written().size(), "the stage queues frames; the connection decides how they travel");
     }
 
     @Test
@@ -233,8 +224,8 @@ class SecurityStageTest {
             h.protect(new XorTagProtection());
         };
         stage.startServer(CLIENT_HELLO, SERVER_HELLO);
-        assertEquals(List.of("failed HANDSHAKE_FAILED: security mechanism 'toy' failed: java.lang."
-            + "IllegalStateException: frames are protected already; a session protects them once"), events);
+        assertEquals(List.of("protect 4", "failed HANDSHAKE_FAILED: security mechanism 'toy' failed: java.lang."
+            + "IllegalStateException: the stream is protected already; a session protects it once"), events);
     }
 
     // ---------------------------------------------------------------- failures
@@ -264,7 +255,7 @@ class SecurityStageTest {
             @Override
             public void start(byte[] clientHello, byte[] serverHello, Handshake handshake) {
             }
-        }, reader, writer, recorder);
+        }, writer, recorder);
         plain.startServer(CLIENT_HELLO, SERVER_HELLO);
         plain.onHandshake(ByteBuffer.wrap(new byte[] {1}), 0, 1);
         assertEquals(List.of("failed UNEXPECTED_FRAME: HANDSHAKE frame, but this security mechanism has no "
@@ -294,7 +285,7 @@ class SecurityStageTest {
 
     @Test
     void shouldRefuseAnAnswerToAClientThatOfferedNothingByDefault() {
-        SecurityStage plain = new SecurityStage("plain", (clientHello, serverHello, handshake) -> { }, reader,
+        SecurityStage plain = new SecurityStage("plain", (clientHello, serverHello, handshake) -> { },
             writer, recorder);
         plain.helloSent(CLIENT_HELLO);
         plain.startClient(List.of("z"), SERVER_HELLO);

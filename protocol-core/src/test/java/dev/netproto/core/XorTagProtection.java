@@ -1,7 +1,7 @@
 package dev.netproto.core;
 
 import dev.netproto.api.ErrorCode;
-import dev.netproto.api.spi.FrameProtection;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityFailure;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -9,20 +9,21 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * A toy {@link FrameProtection} for the stage tests, in no way secure: it XORs the payload with a key and appends a
- * 4-byte tag, the CRC-32 of the header, the ciphertext and the frame's number. A frame that was modified, dropped,
- * reordered or replayed therefore fails to open, as with a real AEAD, which is all the stages need to be tested
- * against. Sealing and opening keep separate frame numbers, so one instance can serve a whole connection.
+ * A toy {@link RecordProtection} for the stage tests, in no way secure: it XORs the plaintext with a key and
+ * appends a 4-byte tag, the CRC-32 of the header, the ciphertext and the record's number. A record that was
+ * modified, dropped, reordered or replayed therefore fails to open, as with a real AEAD, which is all the stages
+ * need to be tested against. Sealing and opening keep separate record numbers, so one instance can serve a whole
+ * connection. Every {@code rekeyEvery}-th record sealed carries {@code flagBits} (0 for never).
  */
-final class XorTagProtection implements FrameProtection {
+final class XorTagProtection implements RecordProtection {
     static final int TAG_LENGTH = 4;
 
     private final byte key;
     private final int flagBits;
     private final int rekeyEvery;
-    private long sealedFrames;
-    private long openedFrames;
-    /** The plaintext length of each frame sealed, in the order sealed. */
+    private long sealedRecords;
+    private long openedRecords;
+    /** The plaintext length of each record sealed, in the order sealed. */
     final List<Integer> sealedLengths = new ArrayList<>();
     /** The code {@link #open} fails with when a tag does not match. */
     ErrorCode failWith = ErrorCode.AUTHENTICATION_FAILED;
@@ -41,13 +42,8 @@ final class XorTagProtection implements FrameProtection {
     }
 
     @Override
-    public int sealedLength(int plainLength) {
-        return plainLength + TAG_LENGTH;
-    }
-
-    @Override
-    public int plainLength(int sealedLength) {
-        return sealedLength < TAG_LENGTH ? -1 : sealedLength - TAG_LENGTH;
+    public int overhead() {
+        return TAG_LENGTH;
     }
 
     @Override
@@ -56,34 +52,30 @@ final class XorTagProtection implements FrameProtection {
     }
 
     @Override
-    public void seal(ByteBuffer frame, int offset, int plainLength) {
-        int lengthField = frame.getInt(offset + FrameDescriptor.LENGTH_OFFSET);
-        if (lengthField != sealedLength(plainLength)) {
-            throw new IllegalStateException("header says " + lengthField + " bytes, sealing " + plainLength);
-        }
-        frame.put(offset + FrameDescriptor.FLAGS_OFFSET,
-            (byte) (frame.get(offset + FrameDescriptor.FLAGS_OFFSET) | flagBits));
-        xor(frame, offset + FrameDescriptor.HEADER_LENGTH, plainLength);
-        frame.putInt(offset + FrameDescriptor.HEADER_LENGTH + plainLength, tag(frame, offset, plainLength,
-            sealedFrames++));
+    public void seal(ByteBuffer record, int offset, int plainLength) {
+        sealedRecords++;
+        boolean flag = rekeyEvery > 0 && sealedRecords % rekeyEvery == 0;
+        record.put(offset, (byte) (flag ? flagBits : 0));
+        record.putShort(offset + 1, (short) (plainLength + TAG_LENGTH));
+        xor(record, offset + HEADER_LENGTH, plainLength);
+        record.putInt(offset + HEADER_LENGTH + plainLength, tag(record, offset, plainLength, sealedRecords - 1));
         sealedLengths.add(plainLength);
     }
 
     @Override
-    public int open(ByteBuffer frame, int offset, int sealedLength) {
-        int plainLength = sealedLength - TAG_LENGTH;
-        if (frame.getInt(offset + FrameDescriptor.HEADER_LENGTH + plainLength)
-            != tag(frame, offset, plainLength, openedFrames)) {
-            throw new SecurityFailure(failWith, "tag mismatch on frame " + openedFrames);
+    public int open(ByteBuffer record, int offset) {
+        int plainLength = (record.getShort(offset + 1) & 0xFFFF) - TAG_LENGTH;
+        if (record.getInt(offset + HEADER_LENGTH + plainLength) != tag(record, offset, plainLength, openedRecords)) {
+            throw new SecurityFailure(failWith, "tag mismatch on record " + openedRecords);
         }
-        openedFrames++;
-        xor(frame, offset + FrameDescriptor.HEADER_LENGTH, plainLength);
+        openedRecords++;
+        xor(record, offset + HEADER_LENGTH, plainLength);
         return plainLength;
     }
 
     @Override
     public long keyUpdates() {
-        return rekeyEvery == 0 ? 0 : sealedFrames / rekeyEvery;
+        return rekeyEvery == 0 ? 0 : sealedRecords / rekeyEvery;
     }
 
     @Override
@@ -100,19 +92,32 @@ final class XorTagProtection implements FrameProtection {
         }
     }
 
-    private static int tag(ByteBuffer frame, int offset, int plainLength, long number) {
+    private static int tag(ByteBuffer record, int offset, int plainLength, long number) {
         CRC32 crc = new CRC32();
-        crc.update(frame.slice(offset, FrameDescriptor.HEADER_LENGTH + plainLength));
+        crc.update(record.slice(offset, HEADER_LENGTH + plainLength));
         crc.update(ByteBuffer.allocate(Long.BYTES).putLong(0, number));
         return (int) crc.getValue();
     }
 
-    /** Builds a frame whose payload is sealed by this protection, as a peer's writer would send it. */
-    byte[] sealedFrame(int type, int flags, int requestId, byte[] plain) {
-        ByteBuffer b = ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + sealedLength(plain.length));
-        FrameCodec.writeHeader(b, 0, type, flags, requestId, sealedLength(plain.length));
-        b.put(FrameDescriptor.HEADER_LENGTH, plain);
+    /** Builds a record of this plaintext sealed by this protection, as a peer would send it. */
+    byte[] sealedRecord(byte[] plain) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH + plain.length + TAG_LENGTH);
+        b.put(HEADER_LENGTH, plain);
         seal(b, 0, plain.length);
         return b.array();
+    }
+
+    /** Opens every record of a stream with this protection and returns the plaintext; fails on a partial one. */
+    byte[] openAll(byte[] stream) {
+        ByteBuffer b = ByteBuffer.wrap(stream.clone());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int at = 0;
+        while (at < stream.length) {
+            int body = b.getShort(at + 1) & 0xFFFF;
+            int plain = open(b, at);
+            out.write(b.array(), at + HEADER_LENGTH, plain);
+            at += HEADER_LENGTH + body;
+        }
+        return out.toByteArray();
     }
 }

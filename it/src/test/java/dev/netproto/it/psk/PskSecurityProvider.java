@@ -4,7 +4,7 @@ import dev.netproto.api.ConfigurationException;
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.PeerIdentity;
 import dev.netproto.api.Security;
-import dev.netproto.api.spi.FrameProtection;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecurityMechanism;
 import dev.netproto.api.spi.SecurityProvider;
@@ -25,7 +25,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A third party's security mechanism, written only against the public SPI (this package sees nothing of the core):
  * both sides hold a pre-shared key; each sends a random nonce, both derive per-direction AES-GCM keys from the key,
- * the nonces and both HELLO payloads, and each proves it holds the key with an HMAC before any frame is sealed.
+ * the nonces and both HELLO payloads, and each proves it holds the key with an HMAC before any record is sealed.
  * It is found with {@link java.util.ServiceLoader} (META-INF/services in the test resources), like any provider,
  * and is chosen with {@code Security.of("psk", new PskSecurityProvider.Key(name, bytes))}.
  *
@@ -166,8 +166,8 @@ public final class PskSecurityProvider implements SecurityProvider {
         }
     }
 
-    /** AES-256-GCM per frame: the header is the associated data, the nonce a per-direction counter. */
-    private static final class Gcm implements FrameProtection {
+    /** AES-256-GCM per record: the header is the associated data, the nonce a per-direction counter. */
+    private static final class Gcm implements RecordProtection {
         private static final int TAG = 16;
         private final SecretKeySpec sendKey;
         private final SecretKeySpec receiveKey;
@@ -186,17 +186,13 @@ public final class PskSecurityProvider implements SecurityProvider {
         }
 
         @Override
-        public int sealedLength(int plainLength) {
-            return plainLength + TAG;
-        }
-
-        @Override
-        public int plainLength(int sealedLength) {
-            return sealedLength < TAG ? -1 : sealedLength - TAG;
+        public int overhead() {
+            return TAG;
         }
 
         @Override
         public void seal(ByteBuffer frame, int offset, int plainLength) {
+            frame.put(offset, (byte) 0).putShort(offset + 1, (short) (plainLength + TAG));
             try {
                 cipher.init(Cipher.ENCRYPT_MODE, sendKey, new GCMParameterSpec(128, iv(sent++)));
                 cipher.updateAAD(frame.duplicate().limit(offset + HEADER_LENGTH).position(offset));
@@ -211,7 +207,8 @@ public final class PskSecurityProvider implements SecurityProvider {
         }
 
         @Override
-        public int open(ByteBuffer frame, int offset, int sealedLength) {
+        public int open(ByteBuffer frame, int offset) {
+            int sealedLength = frame.getShort(offset + 1) & 0xFFFF;
             try {
                 cipher.init(Cipher.DECRYPT_MODE, receiveKey, new GCMParameterSpec(128, iv(received++)));
                 cipher.updateAAD(frame.duplicate().limit(offset + HEADER_LENGTH).position(offset));

@@ -6,7 +6,7 @@ import java.io.Serial;
 import java.util.Objects;
 
 /**
- * Thrown by a {@link SecuritySession} or {@link FrameProtection} when the peer failed a check: the connection is
+ * Thrown by a {@link SecuritySession} or {@link RecordProtection} when the peer failed a check: the connection is
  * closed with {@link #code()} and this message, which names what was wrong (it is logged and sent in CLOSE, so it
  * must not contain secrets).
  */

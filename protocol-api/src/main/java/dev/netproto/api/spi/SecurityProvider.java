@@ -10,8 +10,8 @@ import dev.netproto.api.Security;
  * <p><b>The seam.</b> A provider turns the user's {@link Security} choice into a {@link SecurityMechanism}, once per
  * server or client; the mechanism creates a {@link SecuritySession} per connection. A session negotiates its
  * parameters in HELLO, runs its handshake over HANDSHAKE frames, reports the peer's authenticated identity, and
- * from then on protects every frame through a {@link FrameProtection}. A mechanism that protects the byte stream
- * below the frames instead (TLS) supplies {@link SecurityMechanism#tlsEngines() TLS engines}.
+ * from then on protects the byte stream in sealed records through a {@link RecordProtection}. A mechanism that
+ * protects it below the frames instead (TLS) supplies {@link SecurityMechanism#tlsEngines() TLS engines}.
  *
  * <p><b>Failing closed.</b> A name that no provider implements is refused when the server starts or the client
  * connects, with a {@link dev.netproto.api.ConfigurationException} listing the names found. Nothing ever falls

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * One connection's security: it negotiates its parameters in HELLO, runs its handshake over HANDSHAKE frames,
- * names the authenticated peer, and protects the frames that follow. Created by
+ * names the authenticated peer, and protects the byte stream that follows. Created by
  * {@link SecurityMechanism#newSession}; driven by the connection's event loop only, so it needs no locking, but it
  * must not block.
  *
@@ -17,9 +17,9 @@ import java.util.List;
  * session calls {@link Handshake#established}. The connection takes requests only from then on. Any method may
  * throw {@link SecurityFailure} to close the connection with its code.
  *
- * <p><b>HANDSHAKE frames.</b> Before {@link Handshake#protect} they travel in the clear, and after it sealed by
- * the protection given. A mechanism must not trust anything in a clear frame that its handshake does not
- * authenticate.
+ * <p><b>HANDSHAKE frames.</b> Before {@link Handshake#protect} they travel in the clear, and after it inside the
+ * sealed records of the protection given. A mechanism must not trust anything in a clear frame that its handshake
+ * does not authenticate.
  */
 public interface SecuritySession {
 
@@ -68,7 +68,7 @@ public interface SecuritySession {
     void start(byte[] clientHello, byte[] serverHello, Handshake handshake);
 
     /**
-     * Handles one HANDSHAKE frame's payload (already opened, if a protection is in place).
+     * Handles one HANDSHAKE frame's payload (from an opened record, if a protection is in place).
      *
      * @param message   the payload, positioned at its first byte; valid only during the call
      * @param handshake the connection's side of the handshake
@@ -82,7 +82,7 @@ public interface SecuritySession {
 
     /**
      * Wipes the session's secrets. Called once: when the connection closes, or as soon as the session is
-     * established if it installed no {@link FrameProtection} (it has nothing left to do, and an idle connection
+     * established if it installed no {@link RecordProtection} (it has nothing left to do, and an idle connection
      * should not carry it). The default does nothing.
      */
     default void destroy() {
@@ -94,19 +94,21 @@ public interface SecuritySession {
     interface Handshake {
 
         /**
-         * Sends one HANDSHAKE frame, sealed once {@link #protect} has been called.
+         * Sends one HANDSHAKE frame, inside sealed records once {@link #protect} has been called.
          *
          * @param message the frame's payload; copied
          */
         void send(byte[] message);
 
         /**
-         * Protects every frame from now on, in both directions: frames sent after this call are sealed and frames
-         * received after the current one are opened.
+         * Protects the byte stream from now on, in both directions: every byte sent after this call travels in
+         * sealed records, and every byte received after the HANDSHAKE frame being handled (or, when called from
+         * {@link SecuritySession#start}, after HELLO) is read as sealed records. Both sides must call it at the same
+         * point of the handshake, which the mechanism's specification fixes.
          *
-         * @param protection the session's frame protection
+         * @param protection the session's record protection
          */
-        void protect(FrameProtection protection);
+        void protect(RecordProtection protection);
 
         /**
          * Ends the handshake: the connection is open for requests.

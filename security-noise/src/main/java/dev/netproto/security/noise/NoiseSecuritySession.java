@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * One connection's Noise session (docs/PROTOCOL.md section 8): the protocol chosen in HELLO, the handshake over
- * HANDSHAKE frames, the checks of the peer's static key, and then the {@link NoiseFrameProtection} that seals
- * every frame.
+ * HANDSHAKE frames, the checks of the peer's static key, and then the {@link NoiseRecordProtection} that seals
+ * the byte stream in records.
  *
  * <p><b>Patterns.</b> XX (both static keys travel, encrypted): the server checks the client's key after the third
  * message, then answers with an empty sealed HANDSHAKE (accepted) or a sealed CLOSE {@code PEER_NOT_AUTHORIZED};
@@ -33,7 +33,7 @@ final class NoiseSecuritySession implements SecuritySession {
     private final boolean client;
     private String protocol;
     private HandshakeState handshake;
-    private NoiseFrameProtection protection;
+    private NoiseRecordProtection protection;
     private PeerIdentity peer;
     private int messagesRead;
     private boolean established;
@@ -155,11 +155,11 @@ final class NoiseSecuritySession implements SecuritySession {
         return handshake.writeMessage(payload);
     }
 
-    /** Splits the finished handshake and protects every frame from now on; returns the peer's static key. */
+    /** Splits the finished handshake and protects the stream from now on; returns the peer's static key. */
     private byte[] protectNow(Handshake out) {
         HandshakeState hs = handshake;
         byte[] peerStatic = hs.remoteStaticKey();
-        protection = new NoiseFrameProtection(hs.split(), ctx.options.rekeyAfterMessages(),
+        protection = new NoiseRecordProtection(hs.split(), ctx.options.rekeyAfterMessages(),
             ctx.options.rekeyAfterBytes());
         hs.destroy();
         handshake = null;

@@ -12,7 +12,7 @@ import dev.netproto.api.NoiseIdentity;
 import dev.netproto.api.NoiseOptions;
 import dev.netproto.api.NoisePeerIdentity;
 import dev.netproto.api.PeerIdentity;
-import dev.netproto.api.spi.FrameProtection;
+import dev.netproto.api.spi.RecordProtection;
 import dev.netproto.api.spi.SecurityFailure;
 import dev.netproto.api.spi.SecurityRole;
 import dev.netproto.api.spi.SecuritySession;
@@ -58,7 +58,6 @@ class NoiseSecuritySessionTest {
     private static final byte[] SERVER_HELLO = "server hello".getBytes(StandardCharsets.US_ASCII);
     private static final String XX = NoiseContext.name(NoiseContext.XX, "AESGCM");
     private static final String NK = NoiseContext.name(NoiseContext.NK, "ChaChaPoly");
-    private static final int FRAME_TYPE_REQUEST = 4;
 
     private final NoiseIdentity serverKey = NoiseIdentity.generate();
     private final NoiseIdentity clientKey = NoiseIdentity.generate();
@@ -72,7 +71,7 @@ class NoiseSecuritySessionTest {
     private static final class Side implements SecuritySession.Handshake {
         final SecuritySession session;
         final List<byte[]> sent = new ArrayList<>();
-        FrameProtection protection;
+        RecordProtection protection;
         boolean established;
         PeerIdentity peer;
 
@@ -86,7 +85,7 @@ class NoiseSecuritySessionTest {
         }
 
         @Override
-        public void protect(FrameProtection p) {
+        public void protect(RecordProtection p) {
             protection = p;
         }
 
@@ -174,21 +173,19 @@ class NoiseSecuritySessionTest {
     private record Pair(Side client, Side server) {
     }
 
-    /** A frame sealed by {@code sender}: a REQUEST header and {@code body}, as it would go on the wire. */
-    private static byte[] seal(FrameProtection sender, byte[] body) {
-        int sealed = sender.sealedLength(body.length);
-        ByteBuffer frame = ByteBuffer.allocate(FrameProtection.HEADER_LENGTH + sealed);
-        frame.putShort(0, (short) 0x4E50).put(2, (byte) 1).put(3, (byte) FRAME_TYPE_REQUEST).putInt(8, 1)
-            .putInt(12, sealed).put(FrameProtection.HEADER_LENGTH, body);
-        sender.seal(frame, 0, body.length);
-        return frame.array();
+    /** A record sealed by {@code sender}, carrying {@code body} as its plaintext, as it would go on the wire. */
+    private static byte[] seal(RecordProtection sender, byte[] body) {
+        ByteBuffer record = ByteBuffer.allocate(RecordProtection.HEADER_LENGTH + body.length + sender.overhead());
+        record.put(RecordProtection.HEADER_LENGTH, body);
+        sender.seal(record, 0, body.length);
+        return record.array();
     }
 
-    /** Opens a sealed frame with {@code receiver}; returns its body. */
-    private static byte[] open(FrameProtection receiver, byte[] frame) {
-        ByteBuffer b = ByteBuffer.wrap(frame.clone());
-        int plain = receiver.open(b, 0, b.getInt(12));
-        return Arrays.copyOfRange(b.array(), FrameProtection.HEADER_LENGTH, FrameProtection.HEADER_LENGTH + plain);
+    /** Opens a sealed record with {@code receiver}; returns its plaintext. */
+    private static byte[] open(RecordProtection receiver, byte[] record) {
+        ByteBuffer b = ByteBuffer.wrap(record.clone());
+        int plain = receiver.open(b, 0);
+        return Arrays.copyOfRange(b.array(), RecordProtection.HEADER_LENGTH, RecordProtection.HEADER_LENGTH + plain);
     }
 
     // ---------------------------------------------------------------- a replayed first message gains nothing
