@@ -634,10 +634,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
             if (inboundDone) {
                 throw new SSLException("the peer closed the connection during the TLS handshake");
             }
-            int n = readSocket();
-            if (n < 0) {
-                throw new SSLException("the peer closed the connection during the TLS handshake");
-            }
+            int n = handshakeRead();
             if (n == 0) {
                 return false;
             }
@@ -653,13 +650,31 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
             throw new SSLException("the peer closed the TLS session during the handshake");
         }
         if (status == UNWRAP_NEED_INPUT) {
-            int n = readSocket();
-            if (n < 0) {
-                throw new SSLException("the peer closed the connection during the TLS handshake");
-            }
-            return n > 0;
+            return handshakeRead() > 0;
         }
         return true;
+    }
+
+    /**
+     * Reads the socket during the handshake. A peer that closes then is a failed handshake, whether the close
+     * arrives as end of stream or as a reset: which one depends only on whether our ClientHello had reached the
+     * peer's socket when it closed (unread data turns the close into a reset), a race that must not decide the
+     * error code.
+     */
+    private int handshakeRead() throws IOException {
+        int n;
+        try {
+            n = readSocket();
+        } catch (SSLException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SSLException("the peer closed the connection during the TLS handshake (" + e.getMessage()
+                + ")", e);
+        }
+        if (n < 0) {
+            throw new SSLException("the peer closed the connection during the TLS handshake");
+        }
+        return n;
     }
 
     /** After the first handshake only TLS 1.3 may have handshake messages; under 1.2 they start a new one. */
