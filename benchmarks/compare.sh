@@ -8,7 +8,8 @@
 #   --only C,D,S runs one point over both transports where both exist; tcp,C,D,S or unix,C,D,S picks one.
 #   --idle N skips the matrix and instead measures the server heap (after a full GC) and RSS growth per idle
 #   connection, holding N connections to each server.
-#   Extra JVM options: NP_JAVA_OPTS (our server and client, read by ./np), NETTY_JAVA_OPTS (both Netty JVMs).
+#   Extra JVM options: NP_JAVA_OPTS (our server and client, read by ./np), NETTY_JAVA_OPTS (both Netty JVMs, after
+#   the flags every Netty JVM gets: netty_jvm_flags in lib.sh).
 set -euo pipefail
 
 root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -92,7 +93,8 @@ measure_idle() {
             hello=(--hello)
         else
             # shellcheck disable=SC2086
-            start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address"
+            start_server "$java" "${netty_jvm_flags[@]}" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" \
+                --listen "$address"
             hello=()
         fi
         sleep 2
@@ -125,8 +127,8 @@ build_benchmarks
 
 printf '# %s; %s; %s cores; java: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -sr)" "$(nproc)" \
     "$("$java" -version 2>&1 | head -n 1)"
-printf '# --seconds %s --warmup %s --runs %s; NP_JAVA_OPTS=%s NETTY_JAVA_OPTS=%s\n' "$seconds" "$warmup" "$runs" \
-    "${NP_JAVA_OPTS:-}" "${NETTY_JAVA_OPTS:-}"
+printf '# --seconds %s --warmup %s --runs %s; NP_JAVA_OPTS=%s NETTY_JAVA_OPTS=%s; Netty JVMs also get: %s\n' \
+    "$seconds" "$warmup" "$runs" "${NP_JAVA_OPTS:-}" "${NETTY_JAVA_OPTS:-}" "${netty_jvm_flags[*]}"
 
 if [[ "$idle" -gt 0 ]]; then
     measure_idle
@@ -185,12 +187,12 @@ for entry in "${matrix[@]}"; do
         fi
         address="127.0.0.1:$((port_base + 2 * point + 1))"
         # shellcheck disable=SC2086 # NETTY_JAVA_OPTS is a list of options, split on spaces on purpose.
-        start_server "$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" --listen "$address" \
-            "${netty_serve[@]}"
+        start_server "$java" "${netty_jvm_flags[@]}" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyEchoServer" \
+            --listen "$address" "${netty_serve[@]}"
         # shellcheck disable=SC2086
-        line="$("$java" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyLoad" --target "$address" \
-            --connections "$c" --depth "$d" --size "$s" --seconds "$seconds" --warmup "$warmup" "${netty_load[@]}" \
-            | grep 'msgs_per_sec=' | tail -n 1)"
+        line="$("$java" "${netty_jvm_flags[@]}" ${NETTY_JAVA_OPTS:-} -cp "$jar" "$netty_pkg.NettyLoad" \
+            --target "$address" --connections "$c" --depth "$d" --size "$s" --seconds "$seconds" \
+            --warmup "$warmup" "${netty_load[@]}" | grep 'msgs_per_sec=' | tail -n 1)"
         stop_server
         printf 'netty %-4s C=%-2s D=%-2s S=%-5s run %d: %s\n' "$transport" "$c" "$d" "$s" "$run" "$line"
         netty_rate+=("$(field msgs_per_sec "$line")"); netty_p50+=("$(field p50_us "$line")")

@@ -54,11 +54,11 @@ for placement in "same 0 0" "split 0 1"; do
         stop_server
         printf 'ours  %-5s run %d: %s\n' "$name" "$run" "$line"
         ours_rate+=("$(field msgs_per_sec "$line")"); ours_p50+=("$(field p50_us "$line")")
-        start_server taskset -c "$server_cpu" "$java" -cp "$jar" dev.netproto.benchmarks.netty.NettyEchoServer \
-            --listen "127.0.0.1:$((port + 1))"
-        line="$(taskset -c "$client_cpu" "$java" -cp "$jar" dev.netproto.benchmarks.netty.NettyLoad \
-            --target "127.0.0.1:$((port + 1))" --connections 1 --depth 1 --size 64 --seconds "$seconds" \
-            --warmup "$warmup" | grep 'msgs_per_sec=' | tail -n 1)"
+        start_server taskset -c "$server_cpu" "$java" "${netty_jvm_flags[@]}" -cp "$jar" \
+            dev.netproto.benchmarks.netty.NettyEchoServer --listen "127.0.0.1:$((port + 1))"
+        line="$(taskset -c "$client_cpu" "$java" "${netty_jvm_flags[@]}" -cp "$jar" \
+            dev.netproto.benchmarks.netty.NettyLoad --target "127.0.0.1:$((port + 1))" --connections 1 --depth 1 \
+            --size 64 --seconds "$seconds" --warmup "$warmup" | grep 'msgs_per_sec=' | tail -n 1)"
         stop_server
         printf 'netty %-5s run %d: %s\n' "$name" "$run" "$line"
         netty_rate+=("$(field msgs_per_sec "$line")"); netty_p50+=("$(field p50_us "$line")")

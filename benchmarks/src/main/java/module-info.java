@@ -5,6 +5,8 @@ module dev.netproto.benchmarks {
     requires dev.netproto.api;
     requires dev.netproto.core;
     requires dev.netproto.security.noise;
+    requires dev.netproto.transport.tls;
+    requires jdk.management;
     requires jmh.core;
     requires org.jctools.core;
     requires HdrHistogram;

@@ -2,7 +2,8 @@ package dev.netproto.core;
 
 /**
  * Direct buffers in power-of-two size classes from 4 KiB to 32 MiB, owned by one event loop and used only on its
- * thread, so it needs no synchronisation.
+ * thread, so it needs no synchronisation; heap buffers of the same classes, pooled apart, for the TLS layer
+ * ({@link #acquireHeap}).
  *
  * <p>Why pool: every frame that crosses a read boundary and every queued outbound segment needs a buffer, and
  * direct buffers are expensive to allocate and slow to free (they wait for GC). A pool makes the steady state
@@ -32,6 +33,9 @@ final class BufferPool {
 
     private final PooledBuffer[][] free = new PooledBuffer[MAX_SHIFT - MIN_SHIFT + 1][];
     private final int[] freeCount = new int[MAX_SHIFT - MIN_SHIFT + 1];
+    /** Free heap buffers ({@link #acquireHeap}), by size class like {@link #free}. */
+    private final PooledBuffer[][] heapFree = new PooledBuffer[MAX_SHIFT - MIN_SHIFT + 1][];
+    private final int[] heapFreeCount = new int[MAX_SHIFT - MIN_SHIFT + 1];
     private final LoopCounters counters;
     private final MemoryBudget budget;
     private int inUse;
@@ -46,6 +50,7 @@ final class BufferPool {
         this.budget = budget;
         for (int i = 0; i < free.length; i++) {
             free[i] = new PooledBuffer[retainedPerClass(i)];
+            heapFree[i] = new PooledBuffer[retainedPerClass(i)];
         }
     }
 
@@ -68,11 +73,31 @@ final class BufferPool {
      */
     PooledBuffer acquire(int minCapacity) {
         int sizeClass = sizeClass(minCapacity);
-        PooledBuffer b = takeFree(sizeClass);
+        PooledBuffer b = takeFree(free, freeCount, sizeClass);
         if (b == null) {
             int capacity = 1 << (sizeClass + MIN_SHIFT);
             budget.forceReserve(capacity);
-            b = allocate(capacity, sizeClass);
+            b = allocate(capacity, sizeClass, false);
+        }
+        return handOut(b);
+    }
+
+    /**
+     * Like {@link #acquire}, but a heap buffer, pooled apart from the direct ones and reserved in the same budget.
+     * For the TLS layer's encrypted input and output: the JDK's AES-GCM works on a record in place, and on direct
+     * buffers it copies through two 512-byte arrays it allocates per call (1 KiB of garbage per record of 512 bytes
+     * or more, and slower); on a heap buffer it runs on the array directly and allocates none of that.
+     *
+     * @param minCapacity bytes needed, at most 32 MiB
+     * @return a heap buffer with position 0 and limit at its capacity
+     */
+    PooledBuffer acquireHeap(int minCapacity) {
+        int sizeClass = sizeClass(minCapacity);
+        PooledBuffer b = takeFree(heapFree, heapFreeCount, sizeClass);
+        if (b == null) {
+            int capacity = 1 << (sizeClass + MIN_SHIFT);
+            budget.forceReserve(capacity);
+            b = allocate(capacity, sizeClass, true);
         }
         return handOut(b);
     }
@@ -88,7 +113,7 @@ final class BufferPool {
      */
     PooledBuffer tryAcquire(int minCapacity) {
         int sizeClass = sizeClass(minCapacity);
-        PooledBuffer b = takeFree(sizeClass);
+        PooledBuffer b = takeFree(free, freeCount, sizeClass);
         if (b == null) {
             int capacity = 1 << (sizeClass + MIN_SHIFT);
             if (!budget.tryReserve(capacity) && (dropLargeFree() == 0 || !budget.tryReserve(capacity))) {
@@ -108,21 +133,21 @@ final class BufferPool {
         return handOut(b);
     }
 
-    private PooledBuffer takeFree(int sizeClass) {
-        int n = freeCount[sizeClass];
+    private static PooledBuffer takeFree(PooledBuffer[][] lists, int[] counts, int sizeClass) {
+        int n = counts[sizeClass];
         if (n == 0) {
             return null;
         }
-        PooledBuffer b = free[sizeClass][n - 1];
-        free[sizeClass][n - 1] = null;
-        freeCount[sizeClass] = n - 1;
+        PooledBuffer b = lists[sizeClass][n - 1];
+        lists[sizeClass][n - 1] = null;
+        counts[sizeClass] = n - 1;
         b.buf.clear();
         return b;
     }
 
-    private PooledBuffer allocate(int capacity, int sizeClass) {
+    private PooledBuffer allocate(int capacity, int sizeClass, boolean heap) {
         try {
-            return new PooledBuffer(capacity, sizeClass);
+            return new PooledBuffer(capacity, sizeClass, heap);
         } catch (OutOfMemoryError e) {
             budget.release(capacity);
             throw e;
@@ -144,15 +169,20 @@ final class BufferPool {
      * @return the bytes given back
      */
     long dropLargeFree() {
-        long dropped = 0;
-        for (int i = sizeClass(MemoryBudget.SMALL_BYTES) + 1; i < free.length; i++) {
-            for (int j = 0; j < freeCount[i]; j++) {
-                dropped += free[i][j].buf.capacity();
-                free[i][j] = null;
-            }
-            freeCount[i] = 0;
-        }
+        long dropped = dropLargeFree(free, freeCount) + dropLargeFree(heapFree, heapFreeCount);
         budget.release(dropped);
+        return dropped;
+    }
+
+    private static long dropLargeFree(PooledBuffer[][] lists, int[] counts) {
+        long dropped = 0;
+        for (int i = sizeClass(MemoryBudget.SMALL_BYTES) + 1; i < lists.length; i++) {
+            for (int j = 0; j < counts[i]; j++) {
+                dropped += lists[i][j].buf.capacity();
+                lists[i][j] = null;
+            }
+            counts[i] = 0;
+        }
         return dropped;
     }
 
@@ -173,10 +203,12 @@ final class BufferPool {
         b.inUse = false;
         inUse--;
         counters.set(LoopCounters.BUFFERS_IN_USE, inUse);
-        int n = freeCount[b.sizeClass];
-        if (n < free[b.sizeClass].length) {
-            free[b.sizeClass][n] = b;
-            freeCount[b.sizeClass] = n + 1;
+        PooledBuffer[][] lists = b.heap ? heapFree : free;
+        int[] counts = b.heap ? heapFreeCount : freeCount;
+        int n = counts[b.sizeClass];
+        if (n < lists[b.sizeClass].length) {
+            lists[b.sizeClass][n] = b;
+            counts[b.sizeClass] = n + 1;
         } else {
             budget.release(b.buf.capacity());
         }
@@ -199,8 +231,13 @@ final class BufferPool {
             for (int j = 0; j < freeCount[i]; j++) {
                 dropped += free[i][j].buf.capacity();
             }
+            for (int j = 0; j < heapFreeCount[i]; j++) {
+                dropped += heapFree[i][j].buf.capacity();
+            }
             java.util.Arrays.fill(free[i], null);
+            java.util.Arrays.fill(heapFree[i], null);
             freeCount[i] = 0;
+            heapFreeCount[i] = 0;
         }
         budget.release(dropped);
         if (LEAK_CHECK && inUse != 0) {

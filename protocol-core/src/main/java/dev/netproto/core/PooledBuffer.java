@@ -3,8 +3,9 @@ package dev.netproto.core;
 import java.nio.ByteBuffer;
 
 /**
- * A direct buffer from a {@link BufferPool}, with a read-only view over the same memory made once, so that
- * handing a region to a handler allocates nothing.
+ * A direct buffer from a {@link BufferPool} (or a heap one, for the few users that need an array underneath: the
+ * TLS layer's encrypted records, see {@link BufferPool#acquireHeap}), with a read-only view over the same memory
+ * made once, so that handing a region to a handler allocates nothing.
  *
  * <p>Owned by one event loop; whoever acquired it releases it to the same pool exactly once.
  */
@@ -17,14 +18,21 @@ final class PooledBuffer {
     final ByteBuffer region;
     /** Index of the size class, or -1 for a buffer that is not pooled. */
     final int sizeClass;
+    /** Whether {@link #buf} is a heap buffer, which goes back to the pool's heap free lists. */
+    final boolean heap;
     /** Whether the buffer is out of the pool; guards against double release. */
     boolean inUse;
 
     PooledBuffer(int capacity, int sizeClass) {
-        this.buf = ByteBuffer.allocateDirect(capacity);
+        this(capacity, sizeClass, false);
+    }
+
+    PooledBuffer(int capacity, int sizeClass, boolean heap) {
+        this.buf = heap ? ByteBuffer.allocate(capacity) : ByteBuffer.allocateDirect(capacity);
         this.view = buf.asReadOnlyBuffer();
         this.region = buf.duplicate();
         this.sizeClass = sizeClass;
+        this.heap = heap;
     }
 
     /**

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 
 /*
- * Why this file is close to 700 lines: SSLEngine's contract (handshake states, delegated tasks, buffer
+ * Why this file is about 750 lines: SSLEngine's contract (handshake states, delegated tasks, buffer
  * overflow and underflow on both sides, close_notify) is one state machine, and every branch of it is exercised by
  * TlsTransportTest and TlsPeersTest; cutting it in two would split that machine across files.
  */
@@ -38,10 +38,26 @@ import javax.net.ssl.SSLException;
  * {@code jdk.tls.rejectClientInitiatedRenegotiation}, is a system property read once for the whole JVM. TLS 1.3 has
  * no renegotiation; its post-handshake messages (KeyUpdate, NewSessionTicket) are answered as before.
  *
+ * <p><b>Records.</b> One {@link #write(ByteBuffer[], int, int)} wraps everything the connection queued: each
+ * {@code SSLEngine.wrap} gathers across all the outbound segments into one record of up to 16 KiB of plaintext, so
+ * a write of many small frames is one record, not one per frame. One {@link #read} unwraps every complete record
+ * that one socket read brought in (reading again while the socket filled the buffer), and the consumed records are
+ * skipped by an offset: the partial record left at the end is moved to the front once per socket read, not once
+ * per record.
+ *
  * <p><b>Buffers.</b> Encrypted input and output go through pooled 64 KiB buffers that hold several records, so
  * that one system call carries several records; plaintext is unwrapped straight into the codec's buffer, and
- * only a record that does not fit there goes through an intermediate buffer. Every buffer is taken from the
- * loop's pool when needed and given back as soon as it is empty, so an idle TLS connection holds none.
+ * only a record that does not fit there goes through an intermediate buffer. The encrypted buffers are heap
+ * buffers: the JDK decrypts and encrypts a record in place, and its AES-GCM allocates two 512-byte arrays per call
+ * and copies through them when the buffer is direct; on an array it allocates none and runs faster (the socket
+ * then copies through the JDK's cached per-thread direct buffer, which allocates nothing once warm). Every buffer is
+ * taken from the loop's pool when needed and given back as soon as it is empty, so an idle TLS connection holds
+ * none.
+ *
+ * <p><b>Allocation.</b> Nothing here allocates per record or per call: the engine's buffer arrays are fields. The
+ * JDK's engine does allocate per call and per record (its {@code SSLEngineResult}, a one-element array in
+ * {@code SSLEngineImpl.wrap} and {@code unwrap}, and the {@code Cipher.init} of every record's nonce:
+ * {@code GCMParameterSpec}, IV copies, a new GCM engine object with its GHASH and counter state).
  *
  * <p><b>Closing.</b> An orderly close sends close_notify after the last frame and then shuts down output; a
  * close_notify from the peer reads as end of stream. A failure sends the engine's alert, best effort.
@@ -97,6 +113,10 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     private final Runnable tasksDone;
 
     private PooledBuffer netIn;
+    /** Start of the bytes of {@link #netIn} not yet unwrapped; they end at its position. */
+    private int netInStart;
+    /** Whether the last socket read filled {@link #netIn}: the socket may hold more right now. */
+    private boolean socketMayHaveMore;
     private PooledBuffer netOut;
     private PooledBuffer appIn;
     private boolean handshaking = true;
@@ -104,6 +124,11 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     private long netWritten;
     /** Holds the buffer of a single-buffer write, so that it allocates no array. */
     private final ByteBuffer[] single = new ByteBuffer[1];
+    /**
+     * Holds the destination of an unwrap: {@code SSLEngine.unwrap(ByteBuffer, ByteBuffer)} would wrap it in a new
+     * array on every call.
+     */
+    private final ByteBuffer[] unwrapDst = new ByteBuffer[1];
     private boolean tasksRunning;
     private boolean inboundDone;
     private boolean closeNotifyQueued;
@@ -161,8 +186,8 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
             return false;
         }
         ByteBuffer b = netIn.buf;
-        int have = b.position();
-        return have >= RECORD_HEADER && have >= RECORD_HEADER + (b.getShort(3) & 0xFFFF);
+        int have = b.position() - netInStart;
+        return have >= RECORD_HEADER && have >= RECORD_HEADER + (b.getShort(netInStart + 3) & 0xFFFF);
     }
 
     /**
@@ -170,7 +195,12 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
      * peer has started sending it, and a peer that trickles a record must be timed like one that trickles a frame.
      */
     boolean hasPartialRecord() {
-        return netIn != null && netIn.buf.position() > 0;
+        return netInBuffered();
+    }
+
+    /** Whether encrypted input is held that has not been unwrapped. */
+    private boolean netInBuffered() {
+        return netIn != null && netIn.buf.position() > netInStart;
     }
 
     /** The engine's session: after the handshake, the negotiated parameters and the peer's certificates. */
@@ -210,7 +240,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         }
         int produced = 0;
         while (dst.hasRemaining()) {
-            if (netIn != null && netIn.buf.position() > 0) {
+            if (netInBuffered()) {
                 int status = unwrap(dst);
                 if (status == UNWRAP_OVERFLOW && produced == 0) {
                     // The engine wants room for a whole record in dst (it checks this before it checks that the
@@ -235,15 +265,13 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
                 }
                 // UNWRAP_NEED_INPUT: the next record is incomplete; read the socket.
             }
-            if (produced > 0) {
+            if (produced > 0 && !socketMayHaveMore) {
                 return produced;
             }
             int n = readSocket();
-            if (n < 0) {
-                return -1;
-            }
-            if (n == 0) {
-                return 0;
+            if (n <= 0) {
+                // At end of stream, what was produced is handed on first; the next read sees inboundDone.
+                return produced > 0 ? produced : n;
             }
         }
         return produced;
@@ -256,12 +284,16 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
      */
     private int unwrap(ByteBuffer dst) throws IOException {
         ByteBuffer in = netIn.buf;
-        in.flip();
+        int end = in.position();
+        in.limit(end).position(netInStart);
+        unwrapDst[0] = dst;
         SSLEngineResult r;
         try {
-            r = engine.unwrap(in, dst);
+            r = engine.unwrap(in, unwrapDst, 0, 1);
         } finally {
-            in.compact();
+            unwrapDst[0] = null;
+            netInStart = in.position();
+            in.limit(in.capacity()).position(end);
         }
         releaseNetInIfEmpty();
         switch (r.getStatus()) {
@@ -280,7 +312,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
                     return r.bytesProduced();
                 }
                 // A record with no plaintext (a handshake message, a ticket): go on while input is buffered.
-                return netIn != null && netIn.buf.position() > 0 ? UNWRAP_NOTHING : UNWRAP_NEED_INPUT;
+                return netInBuffered() ? UNWRAP_NOTHING : UNWRAP_NEED_INPUT;
             }
             case BUFFER_OVERFLOW -> {
                 return UNWRAP_OVERFLOW;
@@ -347,15 +379,26 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     /** Reads encrypted bytes from the socket into {@link #netIn}; -1 at end of stream. */
     private int readSocket() throws IOException {
         if (netIn == null) {
-            netIn = pool.acquire(NET_BUFFER);
-        } else if (!netIn.buf.hasRemaining()) {
-            PooledBuffer bigger = pool.acquire(netIn.buf.capacity() * 2);
-            netIn.buf.flip();
-            bigger.buf.put(netIn.buf);
-            pool.release(netIn);
-            netIn = bigger;
+            netIn = pool.acquireHeap(NET_BUFFER);
+        } else {
+            ByteBuffer in = netIn.buf;
+            if (netInStart > 0) {
+                // Records before netInStart are consumed: move the partial one left after them to the front.
+                in.limit(in.position()).position(netInStart);
+                in.compact();
+                netInStart = 0;
+            }
+            if (!in.hasRemaining()) {
+                PooledBuffer bigger = pool.acquireHeap(in.capacity() * 2);
+                in.flip();
+                bigger.buf.put(in);
+                pool.release(netIn);
+                netIn = bigger;
+            }
         }
+        int room = netIn.buf.remaining();
         int n = channel.read(netIn.buf);
+        socketMayHaveMore = n == room;
         if (n < 0) {
             endOfStream();
         }
@@ -408,7 +451,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         long consumed = 0;
         while (true) {
             if (netOut == null) {
-                netOut = pool.acquire(NET_BUFFER);
+                netOut = pool.acquireHeap(NET_BUFFER);
             }
             ByteBuffer out = netOut.buf;
             boolean more = true;
@@ -505,6 +548,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
         if (netIn != null) {
             pool.release(netIn);
             netIn = null;
+            netInStart = 0;
         }
         releaseAppIn();
     }
@@ -512,7 +556,7 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     /** Wraps the engine's own records (alerts, close_notify) into {@link #netOut}. */
     private void wrapControl() throws SSLException {
         if (netOut == null) {
-            netOut = pool.acquire(NET_BUFFER);
+            netOut = pool.acquireHeap(NET_BUFFER);
         }
         ByteBuffer out = netOut.buf;
         while (out.remaining() >= packetSize) {
@@ -545,14 +589,14 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
                 }
                 case NEED_WRAP -> {
                     if (netOut == null) {
-                        netOut = pool.acquire(NET_BUFFER);
+                        netOut = pool.acquireHeap(NET_BUFFER);
                     }
                     if (netOut.buf.remaining() < packetSize && !flushNet()) {
                         events.tlsOutputPending();
                         return;
                     }
                     if (netOut == null) {
-                        netOut = pool.acquire(NET_BUFFER);
+                        netOut = pool.acquireHeap(NET_BUFFER);
                     }
                     SSLEngineResult r = engine.wrap(EMPTY, netOut.buf);
                     if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
@@ -586,14 +630,11 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
 
     /** One unwrap during the handshake; returns false when it must wait for the socket. */
     private boolean handshakeUnwrap() throws IOException {
-        if (netIn == null || netIn.buf.position() == 0) {
+        if (!netInBuffered()) {
             if (inboundDone) {
                 throw new SSLException("the peer closed the connection during the TLS handshake");
             }
-            int n = readSocket();
-            if (n < 0) {
-                throw new SSLException("the peer closed the connection during the TLS handshake");
-            }
+            int n = handshakeRead();
             if (n == 0) {
                 return false;
             }
@@ -609,13 +650,31 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
             throw new SSLException("the peer closed the TLS session during the handshake");
         }
         if (status == UNWRAP_NEED_INPUT) {
-            int n = readSocket();
-            if (n < 0) {
-                throw new SSLException("the peer closed the connection during the TLS handshake");
-            }
-            return n > 0;
+            return handshakeRead() > 0;
         }
         return true;
+    }
+
+    /**
+     * Reads the socket during the handshake. A peer that closes then is a failed handshake, whether the close
+     * arrives as end of stream or as a reset: which one depends only on whether our ClientHello had reached the
+     * peer's socket when it closed (unread data turns the close into a reset), a race that must not decide the
+     * error code.
+     */
+    private int handshakeRead() throws IOException {
+        int n;
+        try {
+            n = readSocket();
+        } catch (SSLException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SSLException("the peer closed the connection during the TLS handshake (" + e.getMessage()
+                + ")", e);
+        }
+        if (n < 0) {
+            throw new SSLException("the peer closed the connection during the TLS handshake");
+        }
+        return n;
     }
 
     /** After the first handshake only TLS 1.3 may have handshake messages; under 1.2 they start a new one. */
@@ -674,9 +733,10 @@ final class TlsWire implements ByteChannel, GatheringByteChannel {
     // ---------------------------------------------------------------- buffers
 
     private void releaseNetInIfEmpty() {
-        if (netIn != null && netIn.buf.position() == 0) {
+        if (netIn != null && netIn.buf.position() == netInStart) {
             pool.release(netIn);
             netIn = null;
+            netInStart = 0;
         }
     }
 

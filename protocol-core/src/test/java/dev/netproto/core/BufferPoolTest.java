@@ -1,6 +1,7 @@
 package dev.netproto.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,21 @@ class BufferPoolTest {
         assertSame(a, b);
         assertEquals(0, b.buf.position(), "a reused buffer comes back cleared");
         pool.release(b);
+    }
+
+    @Test
+    void shouldPoolHeapBuffersApartFromDirectOnes() {
+        PooledBuffer heap = pool.acquireHeap(10_000);
+        assertFalse(heap.buf.isDirect());
+        assertTrue(heap.buf.hasArray());
+        assertEquals(16_384, heap.buf.capacity());
+        pool.release(heap);
+        PooledBuffer direct = pool.acquire(10_000);
+        assertTrue(direct.buf.isDirect(), "a released heap buffer is not handed out as a direct one");
+        assertSame(heap, pool.acquireHeap(9_000));
+        assertEquals(2, pool.inUse());
+        pool.release(direct);
+        pool.release(heap);
     }
 
     @Test

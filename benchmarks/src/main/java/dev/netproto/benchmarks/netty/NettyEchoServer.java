@@ -1,6 +1,7 @@
 package dev.netproto.benchmarks.netty;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,7 +18,9 @@ import java.net.InetSocketAddress;
 /**
  * The Netty baseline's server: Netty's NIO transport, one event-loop group of as many threads as there are
  * processors (like {@code np serve}'s default), which both accepts and serves. Each connection cuts its stream into
- * {@link NettyFrames} and writes every frame back unchanged, flushing once per read batch.
+ * {@link NettyFrames} and writes every frame back unchanged, flushing once per read batch (over TLS,
+ * {@code SslHandler} then wraps the frames of that batch together, up to 16 KiB a record). Buffers come from Netty's
+ * pooled allocator ({@link PooledByteBufAllocator#DEFAULT}), direct by default.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.netproto.benchmarks.netty.NettyEchoServer
  * --listen 127.0.0.1:7800}. Prints {@code listening on HOST:PORT} once bound, then runs until killed.
@@ -58,6 +61,7 @@ public final class NettyEchoServer {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {

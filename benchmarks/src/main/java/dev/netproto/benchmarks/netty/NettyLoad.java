@@ -2,6 +2,7 @@ package dev.netproto.benchmarks.netty;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,6 +15,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,11 @@ import org.HdrHistogram.Histogram;
  * each (every response issues the next request), warms up, measures, then stops issuing and waits, for a bounded
  * time, for the requests still in flight. Prints the same line as {@code np bench}:
  * {@code msgs_per_sec=... p50_us=... p99_us=... p999_us=... max_us=... errors=...}.
+ *
+ * <p>Writes are batched as a tuned Netty client would: the requests issued while handling one read batch (the
+ * responses that arrived together) are encoded into one pooled direct buffer, written and flushed once, in
+ * {@code channelReadComplete}; so over TLS one batch is one {@code SslHandler} wrap. Buffers come from Netty's
+ * pooled allocator ({@link PooledByteBufAllocator#DEFAULT}), direct.
  *
  * <p>A round trip is recorded when its response arrives within the measured window. Errors are responses of the
  * wrong length plus requests still unanswered at the end. Each connection records into its own {@link Histogram},
@@ -103,6 +110,7 @@ public final class NettyLoad {
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT_MS);
             List<ChannelFuture> pending = new ArrayList<>(connections);
             for (int i = 0; i < connections; i++) {
@@ -123,6 +131,15 @@ public final class NettyLoad {
                         + (future.cause() == null ? "timed out" : future.cause().toString()), future.cause());
                 }
                 channels.add(future.channel());
+            }
+            for (Channel channel : channels) {
+                // Like np bench, which starts its clock once HELLO (after the TLS handshake) is done.
+                SslHandler ssl = channel.pipeline().get(SslHandler.class);
+                if (ssl != null && (!ssl.handshakeFuture().await(CONNECT_TIMEOUT_MS)
+                    || !ssl.handshakeFuture().isSuccess())) {
+                    throw new IllegalStateException("TLS handshake with " + target + " failed: "
+                        + ssl.handshakeFuture().cause(), ssl.handshakeFuture().cause());
+                }
             }
             long startNs = System.nanoTime();
             long measureStartNs = startNs + warmupNs;
@@ -191,6 +208,8 @@ public final class NettyLoad {
         long errors;
         boolean stopped;
         ChannelHandlerContext ctx;
+        /** Requests issued since the last flush, encoded back to back; null when none. */
+        ByteBuf batch;
 
         Worker(byte[] body, int depth, long measureStartNs, long measureEndNs, CountDownLatch idle) {
             this.body = body;
@@ -210,22 +229,33 @@ public final class NettyLoad {
             for (int i = 0; i < depth; i++) {
                 issue(System.nanoTime());
             }
-            ctx.flush();
+            writeBatch();
         }
 
-        /** Sends one request unless the measured window is over; does not flush. */
+        /** Adds one request to the batch unless the measured window is over; does not write. */
         void issue(long nowNs) {
             if (nowNs - measureEndNs >= 0) {
                 stopIfIdle();
                 return;
             }
-            ByteBuf out = ctx.alloc().directBuffer(NettyFrames.HEADER + body.length);
-            NettyFrames.writeHeader(out, nextId, body.length);
+            if (batch == null) {
+                // Room for every request that can be issued before the next flush: at most depth are in flight.
+                batch = ctx.alloc().directBuffer(depth * (NettyFrames.HEADER + body.length));
+            }
+            NettyFrames.writeHeader(batch, nextId, body.length);
             nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
-            out.writeBytes(body);
+            batch.writeBytes(body);
             sentNs[(head + inFlight) % depth] = nowNs;
             inFlight++;
-            ctx.write(out, ctx.voidPromise());
+        }
+
+        /** Writes and flushes the batch, if any: one write and one flush per read batch. */
+        void writeBatch() {
+            if (batch != null) {
+                ByteBuf out = batch;
+                batch = null;
+                ctx.writeAndFlush(out, ctx.voidPromise());
+            }
         }
 
         @Override
@@ -254,11 +284,15 @@ public final class NettyLoad {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext context) {
-            context.flush();
+            writeBatch();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext context) {
+            if (batch != null) {
+                batch.release();
+                batch = null;
+            }
             stop();
         }
 
