@@ -30,7 +30,9 @@ import java.nio.channels.GatheringByteChannel;
  * {@link RecordFailure}, naming the code the connection closes with.
  *
  * <p>Buffers come from the loop's pool and go back as soon as they are empty, so an idle connection holds none.
- * Loop thread only.
+ * They are heap buffers, as {@link TlsWire}'s records are: the JCE ciphers work on arrays in place, while on direct
+ * buffers the Noise cipher state copies each record into an array and back, twice the copies the socket's own
+ * copy between heap and kernel costs. Loop thread only.
  */
 final class RecordWire implements GatheringByteChannel {
     /** Room for one record of the largest size: header and body. */
@@ -110,7 +112,7 @@ final class RecordWire implements GatheringByteChannel {
             return;
         }
         if (netIn == null) {
-            netIn = pool.acquire(Math.max(NET_IN, bytes.remaining()));
+            netIn = pool.acquireHeap(Math.max(NET_IN, bytes.remaining()));
         }
         netIn.buf.put(bytes);
     }
@@ -134,7 +136,7 @@ final class RecordWire implements GatheringByteChannel {
             return total;
         }
         if (netIn == null) {
-            netIn = pool.acquire(NET_IN);
+            netIn = pool.acquireHeap(NET_IN);
         }
         int n = channel.read(netIn.buf);
         total = n < 0 ? -1 : openRecords(dst);
@@ -236,7 +238,7 @@ final class RecordWire implements GatheringByteChannel {
                 total += n;
                 if (n < plain) {
                     // The reader's buffer is full: the rest waits, opened, for the next read.
-                    appIn = pool.acquire(plain - n);
+                    appIn = pool.acquireHeap(plain - n);
                     appIn.buf.put(0, b, from + n, plain - n);
                     appIn.buf.limit(plain - n);
                 }
@@ -301,7 +303,7 @@ final class RecordWire implements GatheringByteChannel {
                 countKeyUpdates();
                 return taken;
             }
-            netOut = pool.acquire(NET_OUT);
+            netOut = pool.acquireHeap(NET_OUT);
             ByteBuffer out = netOut.buf;
             int pos = 0;
             // Records while the sources have bytes and the buffer has room for a record of at least one byte.
