@@ -62,8 +62,8 @@ final class ServeCommand {
     }
 
     /**
-     * Answers a request with its own body. Runs on the event loop; copies nothing itself, since the reply copies
-     * the body before it returns.
+     * Answers a request with its own body. Runs on the event loop; copies nothing itself: the reply copies the body
+     * before it returns, or, for a request that arrived in a buffer of its own, sends that buffer.
      *
      * @param message the request
      * @param reply   its reply

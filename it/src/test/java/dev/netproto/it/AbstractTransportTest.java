@@ -92,6 +92,32 @@ abstract class AbstractTransportTest {
         }
     }
 
+    /**
+     * Many 16 KiB-sized echoes in flight on one connection, so that reads cut frames: the cut ones are answered from
+     * their own spill buffers where frames travel in the clear, and copied where they are sealed.
+     */
+    @Test
+    void shouldEchoManyLargeRequestsInFlight() throws Exception {
+        try (Client client = Client.connect(uri, clientOptions())) {
+            Random random = new Random(14);
+            // In rounds of 32 (512 KiB), under the client's high watermark of 1 MiB.
+            for (int round = 0; round < 10; round++) {
+                List<CompletableFuture<Message>> futures = new ArrayList<>();
+                List<byte[]> bodies = new ArrayList<>();
+                for (int i = 0; i < 32; i++) {
+                    byte[] body = new byte[16_364 + (round * 32 + i) % 41];
+                    random.nextBytes(body);
+                    bodies.add(body);
+                    futures.add(client.request("echo", body));
+                }
+                for (int i = 0; i < futures.size(); i++) {
+                    assertArrayEquals(bodies.get(i), futures.get(i).get(30, TimeUnit.SECONDS).bodyBytes(),
+                        "request " + i + " of round " + round);
+                }
+            }
+        }
+    }
+
     @Test
     void shouldCloseOnMalformedInputAndKeepServing() throws Exception {
         try (Client good = Client.connect(uri, clientOptions());

@@ -21,7 +21,9 @@ import java.util.Objects;
  * @param missedHeartbeats         declare the peer dead after this many intervals without a frame
  * @param writeBufferLowWatermark  bytes of queued output under which a paused sender resumes
  * @param writeBufferHighWatermark bytes of queued output above which new sends are refused (clients) or reading
- *                                 pauses (servers): the bound on per-connection output memory, plus one frame
+ *                                 pauses (servers): the bound on per-connection output memory, plus the
+ *                                 answers to the requests of the read that passed it (at most 64 KiB of requests,
+ *                                 or one frame)
  * @param maxInFlightRequests      requests a connection has sent and not had answered (client), or received and
  *                                 not yet answered (server); more are refused with {@link OverloadedException}
  *                                 (client) or ERROR {@link ErrorCode#OVERLOADED} (server)

@@ -6,7 +6,6 @@ import static dev.netproto.core.FrameDescriptor.TYPE_HANDSHAKE;
 import static dev.netproto.core.FrameDescriptor.TYPE_HELLO;
 import static dev.netproto.core.FrameDescriptor.TYPE_MESSAGE;
 import static dev.netproto.core.FrameDescriptor.TYPE_REQUEST;
-import static dev.netproto.core.FrameDescriptor.TYPE_RESPONSE;
 
 import dev.netproto.api.ConnectionClosedException;
 import dev.netproto.api.ErrorCode;
@@ -1025,7 +1024,12 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
         }
     }
 
-    /** Sends a RESPONSE; copies the body. Returns false if the connection is not open or the body too large. */
+    /**
+     * Sends a RESPONSE. Copies the body, except when it is the running handler's own request body, alone at the end of
+     * its spill buffer, and is sent as it is: then that buffer goes to the output queue with the response's header
+     * written over the request's, and the reader reads on into the shared buffer. Returns false if the connection is
+     * not open or the body too large.
+     */
     boolean sendResponse(int requestId, ByteBuffer body, boolean compress) {
         if (state != OPEN) {
             return false;
@@ -1037,11 +1041,26 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             return false;
         }
         dispatcher().answered();
-        if (!writer.dataWithinBudget(TYPE_RESPONSE, requestId, null, body, compress)) {
+        PooledBuffer own = ownSpill(body);
+        int queued = writer.response(requestId, body, compress, own);
+        if (queued == FrameWriter.REFUSED) {
             refuseForMemory(requestId, "response of " + length + " bytes");
             return false;
         }
+        if (queued == FrameWriter.ADOPTED) {
+            reader.handOffSpill();
+        }
         return true;
+    }
+
+    /**
+     * The spill buffer that the handler's own request body lies in, if {@code body} is that body's view and nothing
+     * follows the request in the buffer, so that the buffer may go to the output queue; else null.
+     */
+    private PooledBuffer ownSpill(ByteBuffer body) {
+        InboundMessage m = dispatcher.current();
+        PooledBuffer own = m == null ? null : m.bufferOf(body);
+        return own != null && reader.spillEndsAt(own, body.limit()) ? own : null;
     }
 
     /** Answers a request that was admitted with an ERROR. Returns false if the connection is not open. */

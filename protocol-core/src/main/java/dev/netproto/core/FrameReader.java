@@ -30,8 +30,14 @@ import java.nio.ByteBuffer;
  * The inbound half of the frame codec: it finds complete frames in what was read, checks each header with the one
  * validator ({@link FrameCodec#checkHeader}), opens sealed frames, checks each type's fixed payload part, and calls
  * the {@link Frames} callback of the frame's type. A frame cut by the end of a read moves to a pooled spill buffer
- * sized for the whole frame, into which the next reads go; a frame's length is checked as soon as its header is
- * complete, before any room is made for its payload.
+ * sized for the whole frame, into which the next reads go, up to the frame's end and no further: a spill buffer holds
+ * one frame, so its bytes are never moved again, and the read after it goes back to the loop's shared buffer. A
+ * frame's length is checked as soon as its header is complete, before any room is made for its payload (a cut
+ * header is read alone first, so that the buffer is sized once).
+ *
+ * <p>A request's spill buffer may be {@linkplain #handOffSpill() handed off} while its handler runs, when the
+ * handler answers with the request's own body and the writer sends that buffer as it is (zero copy); the reader then
+ * forgets it, and the output queue releases it once written.
  *
  * <p>The spill buffer is asked of the memory budget ({@link BufferPool#tryAcquire}). When the budget refuses it,
  * the bytes already read move to a buffer just large enough for them (which is never refused: they are out of the
@@ -95,6 +101,8 @@ final class FrameReader {
     private PooledBuffer spill;
     /** Set when the session started protecting the stream: decoding stops after the frame being handled. */
     private boolean switching;
+    /** Set when the spill buffer being decoded was handed off: the decoder must not touch it any more. */
+    private boolean handedOff;
     private int maxLength;
     private boolean open;
     private boolean compression;
@@ -187,11 +195,35 @@ final class FrameReader {
         if (next == null) {
             return false;
         }
+        int need = HEADER_LENGTH + b.getInt(LENGTH_OFFSET);
         b.flip();
+        counters.add(LoopCounters.SPILL_BYTES_MOVED, b.remaining());
         next.buf.put(b);
+        next.buf.limit(need);
         pool.release(spill);
         spill = next;
         return true;
+    }
+
+    /**
+     * Whether {@code src} is the spill buffer and the frame being handled is the last thing in it, ending at
+     * {@code end}: then the buffer could be handed off. Only while that frame is handled.
+     */
+    boolean spillEndsAt(PooledBuffer src, int end) {
+        return src == spill && src.buf.limit() == end;
+    }
+
+    /**
+     * Gives up the spill buffer holding the frame being handled (checked with {@link #spillEndsAt}): its new owner
+     * releases it. The reader touches it no more, and reads the next bytes into the shared buffer.
+     *
+     * @return the buffer, now the caller's
+     */
+    PooledBuffer handOffSpill() {
+        PooledBuffer s = spill;
+        spill = null;
+        handedOff = true;
+        return s;
     }
 
     /** Bytes of pooled memory this reader holds: its spill buffer. */
@@ -208,6 +240,11 @@ final class FrameReader {
      */
     int read(PooledBuffer src) {
         int handled = decode(src);
+        if (handedOff) {
+            // The last frame's buffer went to the output queue with its answer: nothing of it is left to keep.
+            handedOff = false;
+            return handled;
+        }
         if (!frames.accepting() || switching) {
             return handled;
         }
@@ -264,7 +301,7 @@ final class FrameReader {
             handled++;
             // Counted before it is handled: a handler may complete a future whose waiter reads the counters.
             counters.increment(LoopCounters.FRAMES_RECEIVED);
-            if (!frame(src, pos, length)) {
+            if (!frame(src, pos, length) || handedOff) {
                 return handled;
             }
             pos = end;
@@ -365,33 +402,48 @@ final class FrameReader {
     }
 
     /**
-     * Moves the unconsumed remainder into a spill buffer with room for its whole frame; when the memory budget
-     * refuses one, keeps it where it is (already a spill buffer) or in one just large enough for it.
+     * Moves the unconsumed remainder (part of one frame) into a spill buffer with room for its whole frame, limited
+     * to the frame's end, so that the next reads fill that frame and take nothing after it; a remainder shorter
+     * than a header is limited to the header, whose length then sizes the buffer. When the memory budget refuses a
+     * buffer, keeps the remainder where it is (already a spill buffer) or in one just large enough for it.
      */
     private void keepRemainder(PooledBuffer target) {
         ByteBuffer b = target.buf;
         int remaining = b.remaining();
-        int need = remaining >= HEADER_LENGTH ? HEADER_LENGTH + b.getInt(b.position() + LENGTH_OFFSET) : MIN_SPILL;
+        // The bytes after the header are read only once the header's length has sized the buffer: reading them into
+        // a smaller buffer would mean moving them again.
+        int need = remaining >= HEADER_LENGTH ? HEADER_LENGTH + b.getInt(b.position() + LENGTH_OFFSET) : HEADER_LENGTH;
         if (target == spill && b.capacity() >= need) {
-            b.compact();
+            // The frame starts at 0 whenever the spill holds nothing else, which the limit ensures: no bytes move.
+            compact(b);
+            b.limit(need);
             return;
         }
         PooledBuffer next = pool.tryAcquire(Math.max(need, MIN_SPILL));
         if (next == null) {
             if (target == spill) {
-                b.compact();
+                compact(b);
                 return;
             }
             // The shared read buffer must be free for the next connection: the remainder (at most one read) goes to
             // a buffer that is not refused, and the frame stays cut (spillShort) until the budget has room.
             next = pool.acquire(Math.max(remaining, MIN_SPILL));
         }
+        counters.add(LoopCounters.SPILL_BYTES_MOVED, remaining);
         next.buf.put(b);
+        next.buf.limit(Math.min(need, next.buf.capacity()));
         if (target == spill) {
             pool.release(spill);
         } else {
             b.clear();
         }
         spill = next;
+    }
+
+    private void compact(ByteBuffer b) {
+        if (b.position() > 0) {
+            counters.add(LoopCounters.SPILL_BYTES_MOVED, b.remaining());
+        }
+        b.compact();
     }
 }

@@ -14,6 +14,7 @@ import static dev.netproto.core.FrameDescriptor.TYPE_HANDSHAKE;
 import static dev.netproto.core.FrameDescriptor.TYPE_HELLO;
 import static dev.netproto.core.FrameDescriptor.TYPE_PING;
 import static dev.netproto.core.FrameDescriptor.TYPE_PONG;
+import static dev.netproto.core.FrameDescriptor.TYPE_RESPONSE;
 
 import dev.netproto.api.ErrorCode;
 import dev.netproto.api.spi.CompressionLimits;
@@ -160,36 +161,55 @@ final class FrameWriter {
         data(type, requestId, route, body, compress, false);
     }
 
+    /** {@link #response}: the memory budget refused a segment, and nothing was queued. */
+    static final int REFUSED = 0;
+    /** {@link #response}: the body was copied into the queue. */
+    static final int COPIED = 1;
+    /** {@link #response}: the body's own buffer was queued, and now belongs to the queue. */
+    static final int ADOPTED = 2;
+
     /**
-     * As {@link #data(int, int, byte[], ByteBuffer, boolean)}, but a new segment for the frame is asked of the
-     * memory budget.
+     * Writes a RESPONSE as {@link #data(int, int, byte[], ByteBuffer, boolean)} does, asking the memory budget for a
+     * new segment. When {@code own} is given, the body lies in that buffer, whose bytes before the body (at least a
+     * header's worth) and after it are no longer needed: if the body is sent as it is (neither compressed nor
+     * sealed), the header is written just before the body and the buffer itself is queued, with no copy.
      *
-     * @return whether the frame was queued; false, with nothing queued, when the budget refused its segment
+     * @param own the buffer holding the body that the caller may give up, or null
+     * @return {@link #ADOPTED} (the caller no longer owns {@code own}), {@link #COPIED}, or {@link #REFUSED}
      */
-    boolean dataWithinBudget(int type, int requestId, byte[] route, ByteBuffer body, boolean compress) {
-        return data(type, requestId, route, body, compress, true);
+    int response(int requestId, ByteBuffer body, boolean compress, PooledBuffer own) {
+        return data(TYPE_RESPONSE, requestId, null, body, compress, true, own);
     }
 
     private boolean data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress,
                          boolean refusable) {
+        return data(type, requestId, route, body, compress, refusable, null) != REFUSED;
+    }
+
+    private int data(int type, int requestId, byte[] route, ByteBuffer body, boolean compress, boolean refusable,
+                     PooledBuffer own) {
         int prefix = route == null ? 0 : 1 + route.length;
         int bodyLength = body.remaining();
         Compression z = compression;
         if (z == null || !compress || bodyLength < z.minLength() || !z.compressibility().likelyCompressible(body)) {
+            if (own != null && route == null && body.position() >= HEADER_LENGTH) {
+                adopt(type, requestId, own, body.position(), bodyLength);
+                return ADOPTED;
+            }
             ByteBuffer out = frame(type, requestId, prefix + bodyLength, refusable);
             if (out == null) {
-                return false;
+                return REFUSED;
             }
             writePrefix(out, route);
             out.put(payloadOffset + prefix, body, body.position(), bodyLength);
-            return true;
+            return COPIED;
         }
         CompressionProvider c = z.codec();
         int bound = c.maxCompressedLength(bodyLength);
         int reserved = prefix + COMPRESSED_LENGTH_PREFIX + bound;
         ByteBuffer out = frame(type, requestId, reserved, refusable);
         if (out == null) {
-            return false;
+            return REFUSED;
         }
         writePrefix(out, route);
         int at = payloadOffset + prefix;
@@ -221,7 +241,24 @@ final class FrameWriter {
             payload = prefix + bodyLength;
         }
         shrinkLast(out, reserved, payload);
-        return true;
+        return COPIED;
+    }
+
+    /**
+     * Queues a plain frame whose payload (the body) already lies in {@code own} at {@code bodyOffset}: the header
+     * goes into the bytes just before it, and the buffer becomes a segment of the queue. Never refused: the buffer
+     * is reserved already.
+     */
+    private void adopt(int type, int requestId, PooledBuffer own, int bodyOffset, int bodyLength) {
+        int o = bodyOffset - HEADER_LENGTH;
+        ByteBuffer b = outbound.adopt(own, o, HEADER_LENGTH + bodyLength);
+        FrameCodec.writeHeader(b, o, type, 0, requestId, bodyLength);
+        frameOffset = o;
+        payloadOffset = bodyOffset;
+        counters.increment(LoopCounters.FRAMES_SENT);
+        counters.add(LoopCounters.OUTBOUND_BYTES, HEADER_LENGTH + bodyLength);
+        counters.increment(LoopCounters.FRAMES_ADOPTED);
+        queued.frameQueued(outbound.queuedBytes());
     }
 
     private void writePrefix(ByteBuffer out, byte[] route) {

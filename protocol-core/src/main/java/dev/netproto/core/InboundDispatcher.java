@@ -63,6 +63,11 @@ final class InboundDispatcher {
         }
     }
 
+    /** The message whose handler runs on the loop now, or null; it may be detached or disarmed. */
+    InboundMessage current() {
+        return inbound;
+    }
+
     /** An admitted request was answered: it no longer counts against the in-flight limit. */
     void answered() {
         if (inFlight > 0) {

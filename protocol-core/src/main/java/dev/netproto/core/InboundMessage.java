@@ -65,6 +65,25 @@ final class InboundMessage implements Message {
         return detached != null;
     }
 
+    /**
+     * The buffer this message's body lies in, if {@code body} is exactly the view {@link #body()} returned (same
+     * object, whole body, position not moved) while the handler runs; else null. The writer may then answer with
+     * that buffer itself instead of a copy.
+     */
+    PooledBuffer bufferOf(ByteBuffer body) {
+        PooledBuffer s = source;
+        if (!armed || detached != null || s == null || body != s.view || body.position() != offset
+            || body.limit() != offset + length) {
+            return null;
+        }
+        return s;
+    }
+
+    /** Where the body starts in its buffer; only while the handler runs. */
+    int bodyOffset() {
+        return offset;
+    }
+
     /** Throws unless the handler is running and this is the loop thread; detached messages are always valid. */
     private void check() {
         if (detached == null && !(armed && connection.loop().inEventLoop())) {

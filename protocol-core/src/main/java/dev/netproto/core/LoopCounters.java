@@ -32,11 +32,18 @@ final class LoopCounters {
     static final int REQUESTS_RESENT = Metric.REQUESTS_RESENT.ordinal();
     static final int ERRORS = Metric.ERRORS.ordinal();
     static final int MEMORY_REFUSALS = Metric.MEMORY_REFUSALS.ordinal();
+    /**
+     * Responses queued in their request's own buffer, without copying the body. Internal (not a {@link Metric}):
+     * read by tests and benchmarks in this module.
+     */
+    static final int FRAMES_ADOPTED = Metric.values().length;
+    /** Bytes of cut frames moved out of the read buffer, or within or between spill buffers. Internal. */
+    static final int SPILL_BYTES_MOVED = FRAMES_ADOPTED + 1;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final ErrorCode[] CODES = ErrorCode.values();
 
-    private final long[] metrics = new long[Metric.values().length];
+    private final long[] metrics = new long[SPILL_BYTES_MOVED + 1];
     private final long[] errors = new long[CODES.length];
 
     void add(int metric, long delta) {

@@ -9,8 +9,10 @@ import java.util.Arrays;
  * A connection's queue of encoded frames, as pooled segments that leave in one gathering write.
  *
  * <p>Small frames are packed into 64 KiB segments; a frame larger than that gets a segment of its own, so every
- * frame is contiguous. Each segment's position is what the socket has taken and its limit is the end of what was
- * queued, so the array can be handed to {@link GatheringByteChannel#write(ByteBuffer[], int, int)} as it is.
+ * frame is contiguous. A frame may also arrive in a buffer of its own, {@linkplain #adopt adopted} as a segment
+ * (a response written over the request it answers, in the request's spill buffer: no copy). Each segment's position
+ * is what the socket has taken and its limit is the end of what was queued, so the array can be handed to
+ * {@link GatheringByteChannel#write(ByteBuffer[], int, int)} as it is.
  * Segments are released to the pool as soon as the socket has taken them, so an idle connection holds none.
  *
  * <p>The two arrays are allocated by the first {@link #reserve(int)} and dropped again by {@link #trim()}, which the
@@ -74,8 +76,31 @@ final class Outbound {
         if (segment == null) {
             return null;
         }
-        queuedBytes += frameLength;
         segment.buf.limit(frameLength);
+        append(segment, frameLength);
+        reservedOffset = 0;
+        return segment.buf;
+    }
+
+    /**
+     * Queues a frame that lies in a pooled buffer of its own, which the queue then owns and releases once written;
+     * the caller writes the frame's header at {@link #reservedOffset()}. Small frames reserved after it may be packed
+     * into the rest of that buffer.
+     *
+     * @param segment     a buffer from this queue's pool, no longer used by anyone else
+     * @param offset      where the frame starts in it
+     * @param frameLength the frame's full length, header included
+     * @return the segment's buffer
+     */
+    ByteBuffer adopt(PooledBuffer segment, int offset, int frameLength) {
+        segment.buf.limit(offset + frameLength).position(offset);
+        append(segment, frameLength);
+        reservedOffset = offset;
+        return segment.buf;
+    }
+
+    private void append(PooledBuffer segment, int frameLength) {
+        queuedBytes += frameLength;
         if (count == segments.length) {
             int length = Math.max(INITIAL_SEGMENTS, count * 2);
             segments = Arrays.copyOf(segments, length);
@@ -84,8 +109,6 @@ final class Outbound {
         segments[count] = segment;
         buffers[count] = segment.buf;
         count++;
-        reservedOffset = 0;
-        return segment.buf;
     }
 
     /** The segment holding the bytes reserved by the last {@link #reserve(int)}. */
