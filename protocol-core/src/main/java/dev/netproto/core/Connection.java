@@ -103,8 +103,6 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     private Runnable readBuffered;
     /** The sealed-record layer, once the security session protects the stream (Noise); null otherwise. */
     private RecordWire records;
-    /** Bytes queued before the session started protecting the stream, which go out as they are, ahead of it. */
-    private long rawLeft;
 
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -886,7 +884,7 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
             throw new IllegalStateException("a security mechanism cannot seal records over TLS");
         }
         records = new RecordWire(protection, channel, loop.pool(), loop.counters());
-        rawLeft = writer.queuedBytes();
+        records.rawLeft = writer.queuedBytes();
         reader.switchToRecords();
     }
 
@@ -1212,10 +1210,10 @@ final class Connection implements EventLoop.Selectable, TlsWire.Events, FrameRea
     /** Writes what was queued before the stream was protected as it is, then the rest in sealed records. */
     private long writeRecords() throws IOException {
         long written = 0;
-        if (rawLeft > 0) {
-            written = writer.writeTo(channel, rawLeft);
-            rawLeft -= written;
-            if (rawLeft > 0) {
+        if (records.rawLeft > 0) {
+            written = writer.writeTo(channel, records.rawLeft);
+            records.rawLeft -= written;
+            if (records.rawLeft > 0) {
                 return written;
             }
         }

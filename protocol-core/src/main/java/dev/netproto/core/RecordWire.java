@@ -70,6 +70,11 @@ final class RecordWire implements GatheringByteChannel {
     /** Sealed records not yet written, from the position to the limit; null when empty. */
     private PooledBuffer netOut;
     private long records;
+    /**
+     * Bytes the connection queued before the session started protecting the stream: they go out as they are, ahead
+     * of the first record. Kept here, not in the connection, so that connections without records do not pay for it.
+     */
+    long rawLeft;
     /** Key updates already added to the loop's counters. */
     private long keyUpdatesCounted;
     /** For {@link #write(ByteBuffer)}: the outbound queue writes a lone segment that way, once per flush. */
