@@ -122,7 +122,8 @@ class LargeEchoTest {
     }
 
     /**
-     * Two requests (a large one and a small one) written in two parts with a pause between them, the cut at each
+     * Two requests (a large one and a small one) written in two parts, the second only once the server has read the
+     * first (so that the server sees the cut), the cut at each
      * byte near the ends of the large frame's header and frame and in its middle, for frame lengths around 16 KiB.
      */
     @Test
@@ -143,8 +144,10 @@ class LargeEchoTest {
                     byte[] stream = RawPeer.concat(
                         RawPeer.frame(RawPeer.REQUEST, id, RawPeer.requestPayload("echo", large)),
                         RawPeer.frame(RawPeer.REQUEST, id + 1, RawPeer.requestPayload("echo", new byte[] {7})));
+                    long received = server.metrics().read(Metric.BYTES_RECEIVED);
                     peer.write(stream, 0, cut);
-                    Thread.sleep(1);
+                    Conditions.await("the first part read", Duration.ofSeconds(10),
+                        () -> server.metrics().read(Metric.BYTES_RECEIVED) == received + cut);
                     peer.write(stream, cut, stream.length - cut);
                     RawPeer.Frame first = peer.read();
                     RawPeer.Frame second = peer.read();
